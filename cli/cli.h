@@ -1,0 +1,41 @@
+/* Shared pieces of the otakit command-line tool. */
+#ifndef OTK_CLI_H
+#define OTK_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXIT_USAGE 2
+
+struct cli_command {
+	const char *name;     /* "binary inspect" */
+	const char *summary;
+	const char *usage;    /* full help text */
+	int (*run)(int argc, char **argv);  /* argv[0] is the last word of name */
+};
+
+extern const struct cli_command cli_binary_commands[];
+extern const size_t cli_binary_command_count;
+
+/* "otakit: FILE: message" on stderr. */
+void cli_error(const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Usage error: message plus a pointer to help; returns EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Message for an otakit error code from a failed file operation (uses errno for OTK_EIO). */
+const char *cli_strerror(int err);
+
+/* Reads a file, printing the error itself; NULL on failure. */
+uint8_t *cli_read_file(const char *path, size_t *len);
+/* Writes a file, printing the error itself; false on failure. */
+bool cli_write_file(const char *path, const void *buf, size_t len, bool force);
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+void cli_hex(const uint8_t *p, size_t n, char *out);
+
+/* Progress on stderr for long work, only when stderr is a terminal. */
+void cli_progress(const char *what, uint64_t done, uint64_t total);
+
+#endif

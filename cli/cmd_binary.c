@@ -1,0 +1,329 @@
+/* otakit binary COMMAND: inspect, compress, decompress, combine, split. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "inspect.h"
+#include "otk/error.h"
+#include "otk/file.h"
+#include "otk/modtool.h"
+#include "otk/module.h"
+
+enum { OPT_FORCE = 0x100, OPT_LEVEL, OPT_WINDOW, OPT_JSON, OPT_VERBOSE };
+
+static int cmd_inspect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, verbose = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON: json = true; break;
+		case 'v': verbose = true; break;
+		default: return cli_usage_error("binary inspect", "binary inspect: bad option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("binary inspect", "binary inspect: no FILE given");
+
+	int status = 0;
+	json_t *all = json_array();
+	for (int i = optind; i < argc; i++) {
+		bool valid;
+		json_t *f = inspect_file(argv[i], &valid);
+		if (!valid)
+			status = 1;
+		if (json) {
+			json_array_append_new(all, f);
+		} else {
+			if (i > optind)
+				fputc('\n', stdout);
+			inspect_print_text(stdout, f, verbose);
+			json_decref(f);
+		}
+	}
+	if (json) {
+		json_dumpf(all, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	}
+	json_decref(all);
+	return status;
+}
+
+/* Shared option parsing for commands that write one output file. */
+struct out_opts {
+	const char *out;
+	bool force;
+	int level;
+	int window;
+};
+
+static int parse_out_opts(int argc, char **argv, const char *cmd, struct out_opts *o, bool compress)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "window-bits", required_argument, NULL, OPT_WINDOW },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+	o->out = NULL;
+	o->force = false;
+	o->level = 6;
+	o->window = 15;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 'f': o->force = true; break;
+		case OPT_LEVEL:
+			o->level = (int)strtol(optarg, &end, 10);
+			if (!compress || *end || o->level < 0 || o->level > 9)
+				return cli_usage_error(cmd, "%s: --level takes 0..9", cmd);
+			break;
+		case OPT_WINDOW:
+			o->window = (int)strtol(optarg, &end, 10);
+			if (!compress || *end || o->window < 9 || o->window > 15)
+				return cli_usage_error(cmd, "%s: --window-bits takes 9..15", cmd);
+			break;
+		default: return cli_usage_error(cmd, "%s: bad option", cmd);
+		}
+	}
+	return 0;
+}
+
+static int cmd_compress(int argc, char **argv)
+{
+	struct out_opts o;
+	int rc = parse_out_opts(argc, argv, "binary compress", &o, true);
+	if (rc)
+		return rc;
+	if (optind + 1 != argc || !o.out)
+		return cli_usage_error("binary compress", "binary compress: need one FILE and -o OUT");
+	const char *in = argv[optind];
+	size_t len, out_len;
+	uint8_t *buf = cli_read_file(in, &len), *out;
+	if (!buf)
+		return 1;
+	struct otk_compress_opts co = { o.level, o.window };
+	rc = otk_module_compress(buf, len, &co, &out, &out_len);
+	free(buf);
+	if (rc == OTK_EUNSUPPORTED) {
+		cli_error(in, "cannot compress: module is already compressed or combined");
+		return 1;
+	}
+	if (rc == OTK_EINVAL) {
+		cli_error(in, "cannot compress: file size does not match the module's prefix, or "
+			      "DROP_MODULE_INFO is set on a module with a vector table");
+		return 1;
+	}
+	if (rc < 0) {
+		cli_error(in, "cannot compress: %s", otk_strerror(rc));
+		return 1;
+	}
+	bool ok = cli_write_file(o.out, out, out_len, o.force);
+	if (ok)
+		printf("%s: %zu -> %zu bytes (%.1f%%)\n", o.out, len, out_len,
+		       len ? 100.0 * (double)out_len / (double)len : 0.0);
+	free(out);
+	return ok ? 0 : 1;
+}
+
+static int cmd_decompress(int argc, char **argv)
+{
+	struct out_opts o;
+	int rc = parse_out_opts(argc, argv, "binary decompress", &o, false);
+	if (rc)
+		return rc;
+	if (optind + 1 != argc || !o.out)
+		return cli_usage_error("binary decompress", "binary decompress: need one FILE and -o OUT");
+	const char *in = argv[optind];
+	size_t len, out_len;
+	uint8_t *buf = cli_read_file(in, &len), *out;
+	if (!buf)
+		return 1;
+	rc = otk_module_decompress(buf, len, &out, &out_len);
+	free(buf);
+	if (rc < 0) {
+		const char *why = otk_strerror(rc);
+		if (rc == OTK_EUNSUPPORTED)
+			why = "combined modules must be split first, or unknown compression method";
+		cli_error(in, "cannot decompress: %s", why);
+		return 1;
+	}
+	bool ok = cli_write_file(o.out, out, out_len, o.force);
+	if (ok)
+		printf("%s: %zu -> %zu bytes\n", o.out, len, out_len);
+	free(out);
+	return ok ? 0 : 1;
+}
+
+static int cmd_combine(int argc, char **argv)
+{
+	struct out_opts o;
+	int rc = parse_out_opts(argc, argv, "binary combine", &o, false);
+	if (rc)
+		return rc;
+	int n = argc - optind;
+	if (n < 2 || !o.out)
+		return cli_usage_error("binary combine", "binary combine: need two or more FILEs and -o OUT");
+	uint8_t **bufs = calloc((size_t)n, sizeof *bufs);
+	size_t *lens = calloc((size_t)n, sizeof *lens);
+	int status = 1;
+	if (!bufs || !lens)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		const char *path = argv[optind + i];
+		struct otk_module m;
+		if (!(bufs[i] = cli_read_file(path, &lens[i])))
+			goto out;
+		rc = otk_module_parse(bufs[i], lens[i], &m);
+		if (rc < 0) {
+			cli_error(path, "not a valid module: %s", otk_strerror(rc));
+			goto out;
+		}
+		if (m.size != lens[i]) {
+			cli_error(path, "file is %zu bytes but its prefix says %u", lens[i], m.size);
+			goto out;
+		}
+		if (m.prefix.flags & OTK_FLAG_COMBINED) {
+			cli_error(path, "already a combined module");
+			goto out;
+		}
+	}
+	if (n > 2)
+		fprintf(stderr, "otakit: warning: devices apply at most 2 combined modules\n");
+	uint8_t *out;
+	size_t out_len;
+	rc = otk_module_combine((const uint8_t *const *)bufs, lens, (size_t)n, &out, &out_len);
+	if (rc < 0) {
+		cli_error(NULL, "cannot combine: %s", otk_strerror(rc));
+		goto out;
+	}
+	if (cli_write_file(o.out, out, out_len, o.force)) {
+		printf("%s: %d modules, %zu bytes\n", o.out, n, out_len);
+		status = 0;
+	}
+	free(out);
+out:
+	for (int i = 0; bufs && i < n; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(lens);
+	return status;
+}
+
+static int cmd_split(int argc, char **argv)
+{
+	struct out_opts o;
+	int rc = parse_out_opts(argc, argv, "binary split", &o, false);
+	if (rc)
+		return rc;
+	if (optind + 1 != argc)
+		return cli_usage_error("binary split", "binary split: need one FILE");
+	const char *in = argv[optind];
+	size_t len, n;
+	struct otk_part *parts;
+	uint8_t *buf = cli_read_file(in, &len);
+	if (!buf)
+		return 1;
+	rc = otk_module_split(buf, len, 16, &parts, &n);
+	free(buf);
+	if (rc < 0) {
+		cli_error(in, "cannot split: %s", rc == OTK_ENOTCOMBINED ? "bytes after a module "
+			  "that is not flagged combined" : otk_strerror(rc));
+		return 1;
+	}
+	if (n < 2) {
+		cli_error(in, "not a combined module");
+		otk_module_parts_free(parts, n);
+		return 1;
+	}
+	/* Output names: PREFIX-1.bin, PREFIX-2.bin ...; PREFIX defaults to the input without .bin */
+	char prefix[4096];
+	const char *base = o.out ? o.out : in;
+	size_t bl = strlen(base);
+	if (bl > 4 && strcmp(base + bl - 4, ".bin") == 0)
+		bl -= 4;
+	if (bl >= sizeof prefix - 16)
+		bl = sizeof prefix - 16;
+	memcpy(prefix, base, bl);
+	prefix[bl] = 0;
+	/* Refuse before writing anything, so a clash leaves no partial set. */
+	char path[4096 + 32];
+	for (size_t i = 0; i < n && !o.force; i++) {
+		snprintf(path, sizeof path, "%s-%zu.bin", prefix, i + 1);
+		if (otk_file_exists(path)) {
+			cli_error(path, "already exists (use --force to replace it)");
+			otk_module_parts_free(parts, n);
+			return 1;
+		}
+	}
+	int status = 0;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s-%zu.bin", prefix, i + 1);
+		if (!cli_write_file(path, parts[i].data, parts[i].len, o.force)) {
+			status = 1;
+			break;
+		}
+		printf("%s: %zu bytes\n", path, parts[i].len);
+	}
+	otk_module_parts_free(parts, n);
+	return status;
+}
+
+const struct cli_command cli_binary_commands[] = {
+	{ "binary inspect", "describe modules and Asset OTA bundles",
+	  "Usage: otakit binary inspect [--json] [-v] FILE...\n"
+	  "\n"
+	  "Describe Particle module binaries (.bin) and Asset OTA bundles (.zip):\n"
+	  "platform, function, index and version, dependencies (with the Device OS\n"
+	  "release they mean), CRC-32 with both values, SHA-256 (and which rule it\n"
+	  "follows), product id and version, flags, every prefix and suffix\n"
+	  "extension, asset dependencies with hashes, the prefix offset, compressed\n"
+	  "modules (method, window, sizes, and whether the inflated image is itself\n"
+	  "valid) and each part of a combined module.  For a bundle, every asset is\n"
+	  "checked against the application's dependencies.\n"
+	  "\n"
+	  "Options:\n"
+	  "  --json        print a JSON array with one object per FILE\n"
+	  "  -v, --verbose more detail\n"
+	  "\n"
+	  "Exit status: 0 when every FILE is valid, 1 when any is not, 2 bad usage.\n",
+	  cmd_inspect },
+	{ "binary compress", "compress a module (raw deflate)",
+	  "Usage: otakit binary compress FILE -o OUT [--level N] [--window-bits N] [--force]\n"
+	  "\n"
+	  "Write a compressed module (flag 0x02) that Device OS and binary-version-reader\n"
+	  "accept.  Default level 6 and window 2^15, as Particle's tools use.\n"
+	  "A smaller window lowers the RAM a device needs to inflate it.\n",
+	  cmd_compress },
+	{ "binary decompress", "restore a compressed module",
+	  "Usage: otakit binary decompress FILE -o OUT [--force]\n"
+	  "\n"
+	  "Inflate a compressed module back to the module it was made from.\n",
+	  cmd_decompress },
+	{ "binary combine", "combine modules into one file",
+	  "Usage: otakit binary combine FILE FILE... -o OUT [--force]\n"
+	  "\n"
+	  "Concatenate modules, flagging all but the last as combined (0x04), with\n"
+	  "SHA-256 and CRC-32 recomputed.  Devices apply at most two.\n",
+	  cmd_combine },
+	{ "binary split", "split a combined module",
+	  "Usage: otakit binary split FILE [-o PREFIX] [--force]\n"
+	  "\n"
+	  "Write each part of a combined module to PREFIX-1.bin, PREFIX-2.bin, ...\n"
+	  "with the combined flag cleared and checksums recomputed.  PREFIX defaults\n"
+	  "to FILE without its .bin extension.\n",
+	  cmd_split },
+};
+const size_t cli_binary_command_count = sizeof cli_binary_commands / sizeof cli_binary_commands[0];

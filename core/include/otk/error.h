@@ -1,0 +1,58 @@
+/*
+ * otakit error codes.
+ *
+ * One enum for the whole project: OTK_OK is zero, failures are negative.
+ * Codes are never renumbered once released; add new ones at the end of
+ * their group.  otk_strerror() gives a short English description that the
+ * CLI combines with the file name and the details it knows.
+ */
+#ifndef OTK_ERROR_H
+#define OTK_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum otk_error {
+	OTK_OK = 0,
+
+	/* generic */
+	OTK_EINVAL = -1,      /* invalid argument */
+	OTK_ENOSPC = -2,      /* output buffer too small */
+	OTK_ERANGE = -3,      /* value out of range */
+	OTK_EIO = -4,         /* read or write failed */
+	OTK_ENOMEM = -5,      /* out of memory (host code only) */
+	OTK_EUNSUPPORTED = -6,/* valid but unsupported input */
+	OTK_ENOTFOUND = -7,   /* no such item */
+	OTK_EEXIST = -8,      /* item already exists */
+
+	/* module format */
+	OTK_EEMPTY = -20,         /* file is empty */
+	OTK_ETRUNCATED = -21,     /* file shorter than its prefix says */
+	OTK_ENOPREFIX = -22,      /* no plausible module prefix found */
+	OTK_EBADPREFIX = -23,     /* prefix fields inconsistent */
+	OTK_EBADSUFFIX = -24,     /* suffix size inconsistent with the file */
+	OTK_EBADEXT = -25,        /* malformed TLV extension */
+	OTK_ENOEXTEND = -26,      /* prefix extensions without END */
+	OTK_ECRC = -27,           /* CRC-32 mismatch */
+	OTK_ESHA = -28,           /* SHA-256 mismatch */
+	OTK_EBADCOMPRESS = -29,   /* malformed compression header */
+	OTK_ENOTCOMPRESSED = -30, /* module is not compressed */
+	OTK_ENOTCOMBINED = -31,   /* module is not combined */
+	OTK_ETOOBIG = -32,        /* result exceeds a format limit */
+
+	/* inflate */
+	OTK_EINFLATE = -40,       /* corrupt deflate stream */
+	OTK_EWINDOW = -41,        /* back-reference beyond the window */
+	OTK_EOVERFLOW = -42,      /* more output than declared */
+	OTK_ESHORT = -43,         /* stream ended before its final block */
+};
+
+/* A short description of an otakit error code, never NULL. */
+const char *otk_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,34 @@
+#include "otk/error.h"
+
+const char *otk_strerror(int err)
+{
+	switch (err) {
+	case OTK_OK: return "success";
+	case OTK_EINVAL: return "invalid argument";
+	case OTK_ENOSPC: return "buffer too small";
+	case OTK_ERANGE: return "value out of range";
+	case OTK_EIO: return "input/output error";
+	case OTK_ENOMEM: return "out of memory";
+	case OTK_EUNSUPPORTED: return "unsupported";
+	case OTK_ENOTFOUND: return "not found";
+	case OTK_EEXIST: return "already exists";
+	case OTK_EEMPTY: return "file is empty";
+	case OTK_ETRUNCATED: return "file is truncated";
+	case OTK_ENOPREFIX: return "no module prefix found";
+	case OTK_EBADPREFIX: return "invalid module prefix";
+	case OTK_EBADSUFFIX: return "invalid module suffix";
+	case OTK_EBADEXT: return "invalid extension";
+	case OTK_ENOEXTEND: return "prefix extensions do not end with an END extension";
+	case OTK_ECRC: return "CRC mismatch";
+	case OTK_ESHA: return "SHA-256 mismatch";
+	case OTK_EBADCOMPRESS: return "invalid compression header";
+	case OTK_ENOTCOMPRESSED: return "module is not compressed";
+	case OTK_ENOTCOMBINED: return "module is not combined";
+	case OTK_ETOOBIG: return "result too large";
+	case OTK_EINFLATE: return "corrupt deflate data";
+	case OTK_EWINDOW: return "deflate distance exceeds the window";
+	case OTK_EOVERFLOW: return "inflated data exceeds the declared size";
+	case OTK_ESHORT: return "deflate data ends early";
+	}
+	return "unknown error";
+}

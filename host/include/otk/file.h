@@ -1,0 +1,37 @@
+/*
+ * Whole-file I/O for host tools.  Reads are capped so that a wrong argument
+ * (a disk image, /dev/zero) fails cleanly instead of exhausting memory;
+ * writes go to a temporary file in the same directory and are renamed into
+ * place, so an interrupted or failed write never leaves a half-written
+ * output or destroys what was there before.
+ */
+#ifndef OTK_FILE_H
+#define OTK_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OTK_FILE_MAX_DEFAULT (256u * 1024u * 1024u)
+
+/*
+ * Read path into a malloc'd buffer (*buf, freed by the caller; never NULL on
+ * success, even for an empty file).  Returns OTK_OK, OTK_EIO (errno says
+ * why), OTK_ETOOBIG when the file is larger than max, OTK_ENOMEM.
+ */
+int otk_file_read(const char *path, size_t max, uint8_t **buf, size_t *len);
+
+/*
+ * Write len bytes to path atomically.  Without force an existing path is
+ * left alone and OTK_EEXIST returned.  OTK_EIO on failure (errno set), in
+ * which case path is untouched.
+ */
+int otk_file_write(const char *path, const void *buf, size_t len, bool force);
+
+/* True when path names an existing file system entry. */
+bool otk_file_exists(const char *path);
+
+/* The part of path after the last '/'. */
+const char *otk_path_basename(const char *path);
+
+#endif

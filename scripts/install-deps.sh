@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian packages otakit needs to build, test and run its demo.
+# Idempotent: does nothing when everything is already there.  Run as root
+# (or with sudo available) on Debian 12.
+set -eu
+
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
+      zlib1g-dev libssl-dev libzip-dev libjansson-dev libcmocka-dev
+      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils
+      python3 zip unzip"
+# Node.js and npm are only needed for the interoperability tests and the
+# benchmark (Particle's tools come from npm); some machines already have a
+# Node.js build that ships its own npm, and Debian's npm conflicts with it.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
