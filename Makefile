@@ -1,0 +1,43 @@
+# otakit: top-level entry points.
+#   make demo   install dependencies, build, run the demo
+#   make test   install dependencies, build with sanitizers, run every test
+#   make fuzz   build the libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make bench  run the benchmarks under bench/
+
+BUILD ?= build
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build build-test demo test fuzz bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DOTK_WERROR=ON >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Tests run on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+build-test: deps
+	cmake -S . -B $(BUILD)-asan -DOTK_WERROR=ON -DOTK_SANITIZE=ON >/dev/null
+	cmake --build $(BUILD)-asan -j$(JOBS)
+
+demo: build
+	@OTAKIT=$(BUILD)/cli/otakit ./scripts/demo.sh
+
+test: build-test
+	cd $(BUILD)-asan && ctest --output-on-failure -j$(JOBS)
+
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DOTK_FUZZ=ON -DOTK_TESTS=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $$(cd fuzz && ls fuzz_*.c | sed 's/\.c$$//')
+	@./scripts/run-fuzz.sh $(FUZZ_BUILD)/fuzz $(FUZZ_SECONDS)
+
+bench: build
+	@OTAKIT=$(BUILD)/cli/otakit ./bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(FUZZ_BUILD)

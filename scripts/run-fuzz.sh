@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs every libFuzzer binary in DIR for SECONDS each, starting from the
+# checked-in seed corpus (copied, so new inputs do not dirty the tree).
+# Any crash fails the run and leaves the reproducer in DIR/crash-*.
+set -eu
+dir=$1
+secs=${2:-60}
+root=$(cd "$(dirname "$0")/.." && pwd)
+for bin in "$dir"/fuzz_*; do
+	[ -x "$bin" ] || continue
+	name=$(basename "$bin")
+	short=${name#fuzz_}
+	work="$dir/corpus-$short"
+	mkdir -p "$work"
+	cp -n "$root/fuzz/corpus/$short"/* "$work"/ 2>/dev/null || true
+	echo "fuzz: $name for ${secs}s"
+	"$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$dir/crash-$short-" \
+		"$work" >"$dir/$name.log" 2>&1 || { tail -n 40 "$dir/$name.log"; echo "fuzz: $name FAILED"; exit 1; }
+	grep -E "stat::number_of_executed_units|stat::new_units_added" "$dir/$name.log" | tr '\n' ' '
+	echo
+done
