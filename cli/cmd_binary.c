@@ -10,6 +10,7 @@
 #include "otk/file.h"
 #include "otk/modtool.h"
 #include "otk/module.h"
+#include "otk/platform.h"
 
 enum { OPT_FORCE = 0x100, OPT_LEVEL, OPT_WINDOW, OPT_JSON, OPT_VERBOSE };
 
@@ -281,6 +282,183 @@ static int cmd_split(int argc, char **argv)
 	return status;
 }
 
+
+static bool parse_u32(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (!*s || *end || x > 0xFFFFFFFFull)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+static int function_from_name(const char *s)
+{
+	for (int f = 1; f <= OTK_FUNC_MAX; f++)
+		if (strcmp(s, otk_function_short_name((uint8_t)f)) == 0)
+			return f;
+	uint32_t v;
+	if (parse_u32(s, &v) && v <= 255)
+		return (int)v;
+	return -1;
+}
+
+/*
+ * Where a user part goes when --start is not given: the address Device OS
+ * links it at on each family.  Grows-left platforms fix the end instead.
+ */
+static bool default_user_start(const struct otk_platform *p, uint32_t total, uint32_t *start)
+{
+	switch (p->mcu) {
+	case OTK_MCU_STM32F2:
+		*start = p->id == 10 ? 0x08080000u : 0x080A0000u;
+		return true;
+	case OTK_MCU_NRF52840:
+		*start = 0xB4000u;
+		return true;
+	case OTK_MCU_RTL872X:
+		*start = 0x08600000u - total; /* end address 0x085FFFFC, CRC last */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "function", required_argument, NULL, 'F' },
+		{ "index", required_argument, NULL, 'i' },
+		{ "version", required_argument, NULL, 'v' },
+		{ "start", required_argument, NULL, 's' },
+		{ "depends", required_argument, NULL, 'd' },
+		{ "product", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "binary create";
+	const char *out = NULL;
+	bool force = false, have_start = false;
+	struct otk_module_spec spec;
+	const struct otk_platform *plat = NULL;
+	int ndeps = 0, c;
+	uint32_t v;
+
+	memset(&spec, 0, sizeof spec);
+	spec.prefix.function = OTK_FUNC_USER;
+	spec.prefix.index = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'f': force = true; break;
+		case 'p':
+			plat = otk_platform_by_name(optarg);
+			if (!plat && parse_u32(optarg, &v) && v <= 0xFFFF)
+				plat = otk_platform_by_id((uint16_t)v);
+			if (!plat)
+				return cli_usage_error(cmd, "%s: unknown platform '%s'", cmd, optarg);
+			break;
+		case 'F': {
+			int f = function_from_name(optarg);
+			if (f < 0)
+				return cli_usage_error(cmd, "%s: unknown function '%s' (system, user, "
+							    "bootloader, ncp, radio, asset, mono)", cmd, optarg);
+			spec.prefix.function = (uint8_t)f;
+			break;
+		}
+		case 'i':
+			if (!parse_u32(optarg, &v) || v > 255)
+				return cli_usage_error(cmd, "%s: --index takes 0..255", cmd);
+			spec.prefix.index = (uint8_t)v;
+			break;
+		case 'v':
+			if (!parse_u32(optarg, &v) || v > 0xFFFF)
+				return cli_usage_error(cmd, "%s: --version takes 0..65535", cmd);
+			spec.prefix.version = (uint16_t)v;
+			break;
+		case 's':
+			if (!parse_u32(optarg, &spec.start))
+				return cli_usage_error(cmd, "%s: bad --start address '%s'", cmd, optarg);
+			have_start = true;
+			break;
+		case 'd': {
+			char fn[32];
+			unsigned idx, ver;
+			int f;
+			if (ndeps == 2 || sscanf(optarg, "%31[^:]:%u:%u", fn, &idx, &ver) != 3 ||
+			    (f = function_from_name(fn)) < 0 || idx > 255 || ver > 0xFFFF)
+				return cli_usage_error(cmd, "%s: --depends takes FUNCTION:INDEX:VERSION, "
+							    "at most twice (e.g. system:1:5500)", cmd);
+			spec.prefix.dep[ndeps++] = (struct otk_dependency){ (uint8_t)f, (uint8_t)idx,
+									    (uint16_t)ver };
+			break;
+		}
+		case 'P': {
+			unsigned id, ver;
+			if (sscanf(optarg, "%u:%u", &id, &ver) != 2 || id > 0xFFFF || ver > 0xFFFF)
+				return cli_usage_error(cmd, "%s: --product takes ID:VERSION", cmd);
+			spec.product = true;
+			spec.product_id = (uint16_t)id;
+			spec.product_version = (uint16_t)ver;
+			break;
+		}
+		default: return cli_usage_error(cmd, "%s: bad option", cmd);
+		}
+	}
+	if (optind + 1 != argc || !out || !plat)
+		return cli_usage_error(cmd, "%s: need BODY, --platform and -o OUT", cmd);
+	spec.prefix.platform = plat->id;
+	if (!spec.product) {
+		/* Modules built today carry product data; 0xFFFF means none. */
+		spec.product = true;
+		spec.product_id = 0xFFFF;
+		spec.product_version = 0xFFFF;
+	}
+
+	const char *in = argv[optind];
+	size_t len;
+	uint8_t *body = cli_read_file(in, &len);
+	if (!body)
+		return 1;
+	size_t cap = len + OTK_PREFIX_SIZE + OTK_SUFFIX_PRODUCT + OTK_CRC_SIZE;
+	uint8_t *buf = malloc(cap);
+	size_t out_len = 0;
+	int rc = OTK_ENOMEM;
+	if (buf) {
+		if (!have_start && (spec.prefix.function != OTK_FUNC_USER ||
+				    !default_user_start(plat, (uint32_t)cap, &spec.start))) {
+			free(body);
+			free(buf);
+			return cli_usage_error(cmd, "%s: --start is required for this module", cmd);
+		}
+		rc = otk_module_build(&spec, body, len, buf, cap, &out_len);
+	}
+	free(body);
+	if (rc < 0) {
+		cli_error(in, "cannot build a module: %s", otk_strerror(rc));
+		free(buf);
+		return 1;
+	}
+	uint32_t max = spec.prefix.function == OTK_FUNC_USER ? otk_platform_user_max_size(plat) : 0;
+	if (max && out_len > max) {
+		cli_error(in, "the module is %zu bytes, %zu over the %s user part limit of %u bytes",
+			  out_len, out_len - max, plat->name, max);
+		free(buf);
+		return 1;
+	}
+	bool ok = cli_write_file(out, buf, out_len, force);
+	if (ok)
+		printf("%s: %s %u version %u for %s, %zu bytes at 0x%08x\n", out,
+		       otk_function_name(spec.prefix.function), spec.prefix.index, spec.prefix.version,
+		       plat->name, out_len, spec.start);
+	free(buf);
+	return ok ? 0 : 1;
+}
+
 const struct cli_command cli_binary_commands[] = {
 	{ "binary inspect", "describe modules and Asset OTA bundles",
 	  "Usage: otakit binary inspect [--json] [-v] FILE...\n"
@@ -325,5 +503,21 @@ const struct cli_command cli_binary_commands[] = {
 	  "with the combined flag cleared and checksums recomputed.  PREFIX defaults\n"
 	  "to FILE without its .bin extension.\n",
 	  cmd_split },
+	{ "binary create", "build a module from a raw body",
+	  "Usage: otakit binary create BODY --platform NAME -o OUT [options]\n"
+	  "\n"
+	  "Wrap the bytes of BODY in a module prefix and suffix with SHA-256 and CRC-32.\n"
+	  "\n"
+	  "Options:\n"
+	  "  --platform NAME|ID     target platform (name, alias or number)\n"
+	  "  --function NAME        user (default), system, bootloader, ncp, radio, mono, asset\n"
+	  "  --index N              module index (default 1)\n"
+	  "  --version N            module version (default 0)\n"
+	  "  --start ADDR           start address; user parts default to the platform's slot\n"
+	  "  --depends F:I:V        dependency, e.g. system:1:5500 (up to two)\n"
+	  "  --product ID:VERSION   product id and version (default 65535:65535)\n"
+	  "  -o, --output OUT       output file\n"
+	  "  -f, --force            replace OUT if it exists\n",
+	  cmd_create },
 };
 const size_t cli_binary_command_count = sizeof cli_binary_commands / sizeof cli_binary_commands[0];

@@ -98,19 +98,20 @@ static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose
 			fprintf(f, "%s CRC-32     FAILED (stored %s, computed %s)\n", ind,
 				str(crc, "stored"), str(crc, "computed"));
 	}
-	fprintf(f, "%s address    %s-%s, %" JSON_INTEGER_FORMAT " bytes, prefix at 0x%" JSON_INTEGER_FORMAT "x",
-		ind, str(m, "start"), str(m, "end"), num(m, "size"), num(m, "prefix_offset"));
+	fprintf(f, "%s address    %s-%s, %" JSON_INTEGER_FORMAT " bytes, prefix at 0x%llx",
+		ind, str(m, "start"), str(m, "end"), num(m, "size"),
+		(unsigned long long)num(m, "prefix_offset"));
 	if (num(m, "prefix_size") != 24)
 		fprintf(f, " (%" JSON_INTEGER_FORMAT " bytes with extensions)", num(m, "prefix_size"));
 	fputc('\n', f);
 	size_t i;
 	json_t *v;
-	fprintf(f, "%s flags      0x%02" JSON_INTEGER_FORMAT "x", ind, num(m, "flags"));
+	fprintf(f, "%s flags      0x%02llx", ind, (unsigned long long)num(m, "flags"));
 	json_array_foreach(json_object_get(m, "flag_names"), i, v)
 		fprintf(f, "%s%s", i ? ", " : " ", json_string_value(v));
 	fputc('\n', f);
 	if (num(m, "mcu_target"))
-		fprintf(f, "%s MCU target 0x%02" JSON_INTEGER_FORMAT "x\n", ind, num(m, "mcu_target"));
+		fprintf(f, "%s MCU target 0x%02llx\n", ind, (unsigned long long)num(m, "mcu_target"));
 	const json_t *sha = json_object_get(m, "sha256");
 	if (sha) {
 		fprintf(f, "%s SHA-256    %s", ind, str(sha, "stored"));

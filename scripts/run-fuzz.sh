@@ -13,6 +13,11 @@ for bin in "$dir"/fuzz_*; do
 	work="$dir/corpus-$short"
 	mkdir -p "$work"
 	cp -n "$root/fuzz/corpus/$short"/* "$work"/ 2>/dev/null || true
+	# The real Particle binaries make good seeds for the module parser; they
+	# are read from ../shared at run time, never copied into the repository.
+	if [ "$short" = module ] && [ -d "$root/../shared/fixtures/particle" ]; then
+		cp -n "$root"/../shared/fixtures/particle/binaries/*.bin "$root"/../shared/fixtures/particle/golden/*.bin "$work"/ 2>/dev/null || true
+	fi
 	echo "fuzz: $name for ${secs}s"
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$dir/crash-$short-" \
 		"$work" >"$dir/$name.log" 2>&1 || { tail -n 40 "$dir/$name.log"; echo "fuzz: $name FAILED"; exit 1; }

@@ -1,0 +1,64 @@
+#!/bin/bash
+# The main job for now: build a small module with otakit's own writer,
+# compress it, combine it, and inspect all of it; then inspect the real
+# Particle binaries and bundles in ../shared when that folder is there.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+otakit=${OTAKIT:-$root/build/cli/otakit}
+out=$root/build/demo
+rm -rf "$out"
+mkdir -p "$out"
+cd "$out"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+# A 48 KB "firmware body": code-like repetitive bytes, compressible as real firmware is.
+python3 - <<'PY'
+import random
+r = random.Random(42)
+words = [r.getrandbits(32).to_bytes(4, "little") for _ in range(600)]
+body = b"".join(r.choice(words) for _ in range(12 * 1024))
+open("body.bin", "wb").write(body)
+PY
+
+step "Build a user part for the Tracker with otakit's module writer"
+run "$otakit" binary create body.bin --platform tracker --function user --index 2 --version 6 \
+	--depends system:1:5500 --product 1234:5 -o app.bin
+run "$otakit" binary inspect app.bin
+
+step "Compress it (raw deflate, as OTA sends it) and inspect the result"
+run "$otakit" binary compress app.bin -o app.compressed.bin
+run "$otakit" binary inspect app.compressed.bin
+run "$otakit" binary decompress app.compressed.bin -o app.roundtrip.bin
+run cmp app.bin app.roundtrip.bin && echo "decompressed module is byte-identical to the original"
+
+step "Combine a system part and the user part, then split them again"
+head -c 20000 body.bin > sys-body.bin
+run "$otakit" binary create sys-body.bin --platform tracker --function system --index 1 \
+	--version 5500 --start 0x30000 -o system.bin
+run "$otakit" binary combine system.bin app.bin -o combined.bin
+run "$otakit" binary inspect combined.bin
+run "$otakit" binary split combined.bin -o part
+run cmp part-1.bin system.bin
+run cmp part-2.bin app.bin && echo "split parts are byte-identical to the inputs"
+
+step "A broken module: one flipped byte"
+cp app.bin broken.bin
+printf '\xAA' | dd of=broken.bin bs=1 seek=1000 conv=notrunc status=none
+set +e
+run "$otakit" binary inspect broken.bin
+echo "(exit status $?)"
+set -e
+
+shared=$root/../shared/fixtures/particle
+if [ -d "$shared" ]; then
+	step "Real Particle binaries and bundles from ../shared"
+	set +e
+	"$otakit" binary inspect "$shared"/binaries/*.bin "$shared"/golden/*.bin "$shared"/bundles/*.zip
+	echo "(exit status $?: 1 because some fixtures are deliberately broken)"
+	set -e
+else
+	echo
+	echo "(../shared is not here: skipping the real Particle fixtures)"
+fi
