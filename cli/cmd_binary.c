@@ -192,12 +192,12 @@ static int cmd_combine(int argc, char **argv)
 			cli_error(path, "not a valid module: %s", otk_strerror(rc));
 			goto out;
 		}
-		if (m.size != lens[i]) {
-			cli_error(path, "file is %zu bytes but its prefix says %u", lens[i], m.size);
-			goto out;
-		}
 		if (m.prefix.flags & OTK_FLAG_COMBINED) {
 			cli_error(path, "already a combined module");
+			goto out;
+		}
+		if (m.size != lens[i]) {
+			cli_error(path, "file is %zu bytes but its prefix says %u", lens[i], m.size);
 			goto out;
 		}
 	}

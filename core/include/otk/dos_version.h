@@ -28,7 +28,8 @@ const struct otk_dos_release *otk_dos_release_at(size_t i);
 const struct otk_dos_release *otk_dos_release_by_name(const char *version);
 /*
  * The release whose system part has this module version; NULL when no
- * release in the table has it.
+ * release in the table has it.  When several releases share the number
+ * (some early release candidates), the last of them: the final release.
  */
 const struct otk_dos_release *otk_dos_release_by_system_version(uint16_t v);
 

@@ -66,10 +66,11 @@ struct otk_platform {
 	uint8_t mcu;                  /* enum otk_mcu */
 	const char *name;             /* "tracker" */
 	const char *display_name;     /* "Asset Tracker / Monitor One" */
-	const char *const *aliases;   /* NULL-terminated */
+	const char *const *aliases;   /* NULL-terminated, never NULL itself */
 	const char *base_mcu;         /* as in device-constants, e.g. "nrf52840" */
 	bool is_public;
 	bool product_eligible;
+	/* false when device-constants gives no ids or only 0:0 */
 	bool has_usb, has_dfu;
 	uint16_t usb_vid, usb_pid;
 	uint16_t dfu_vid, dfu_pid;
