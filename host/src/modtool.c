@@ -163,10 +163,10 @@ int otk_module_combine(const uint8_t *const *mods, const size_t *lens, size_t n,
 		int rc = otk_module_parse(mods[i], lens[i], &m);
 		if (rc < 0)
 			return rc;
-		if (m.size != lens[i])
-			return OTK_EINVAL;
 		if (m.prefix.flags & OTK_FLAG_COMBINED)
 			return OTK_EUNSUPPORTED;
+		if (m.size != lens[i])
+			return OTK_EINVAL;
 		total += lens[i];
 	}
 	uint8_t *buf = malloc(total);
