@@ -4,7 +4,7 @@
 # Particle binaries and bundles in ../shared when that folder is there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-otakit=${OTAKIT:-$root/build/cli/otakit}
+otakit=$(realpath "${OTAKIT:-$root/build/cli/otakit}")
 out=$root/build/demo
 rm -rf "$out"
 mkdir -p "$out"
@@ -51,7 +51,7 @@ run "$otakit" binary inspect broken.bin
 echo "(exit status $?)"
 set -e
 
-shared=$root/../shared/fixtures/particle
+shared=$(realpath -m "$root/../shared/fixtures/particle")
 if [ -d "$shared" ]; then
 	step "Real Particle binaries and bundles from ../shared"
 	set +e
