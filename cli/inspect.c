@@ -341,11 +341,18 @@ static json_t *module_json(const uint8_t *buf, size_t len, size_t file_off, int 
 	json_object_set_new(o, "flags", json_integer(p->flags));
 	json_object_set_new(o, "flag_names", fl);
 	json_t *deps = json_array();
-	/* Device OS ignores dependency 2 when dependency 1 is none. */
+	/*
+	 * Both slots are listed: when validating the module itself Device OS
+	 * skips dependency 2 if dependency 1 is none, but its full check on
+	 * installing another module (e.g. a bootloader) reads every slot, and
+	 * Gen3 0.8.x system parts keep their bootloader dependency in slot 2.
+	 */
 	for (int i = 0; i < 2; i++) {
 		if (otk_dependency_is_none(&p->dep[i]))
-			break;
-		json_array_append_new(deps, dependency_json(&p->dep[i]));
+			continue;
+		json_t *d = dependency_json(&p->dep[i]);
+		json_object_set_new(d, "slot", json_integer(i + 1));
+		json_array_append_new(deps, d);
 	}
 	json_object_set_new(o, "dependencies", deps);
 
