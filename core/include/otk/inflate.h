@@ -34,14 +34,16 @@ extern "C" {
  * budget and is kept small.
  */
 struct otk_inflate {
-	/* caller's window */
+	/* caller's window: history for back-references, and decoded bytes
+	 * waiting to be copied to the caller's output */
 	uint8_t *window;
 	uint32_t wsize;      /* power of two */
 	uint32_t wpos;       /* next write position in window */
 	uint32_t whave;      /* valid bytes in window, <= wsize */
-	uint64_t total_out;
+	uint32_t pending;    /* bytes before wpos not yet copied out */
+	uint64_t total_out;  /* bytes copied out */
 
-	/* bit buffer */
+	/* bit buffer: bits not yet consumed, least significant first */
 	uint32_t bitbuf;
 	uint32_t bitcnt;
 
@@ -50,18 +52,25 @@ struct otk_inflate {
 	uint16_t last;       /* BFINAL of the current block */
 	uint32_t length;     /* stored block bytes left, or match length left */
 	uint32_t dist;       /* distance of the match being copied */
-	uint16_t sym;        /* symbol being decoded across calls */
+	uint16_t sym;        /* distance symbol waiting for its extra bits */
+	int16_t error;       /* sticky error code once the stream failed */
 	uint16_t nlen, ndist, ncode, have;
 
-	/* Huffman tables: code lengths, then canonical decoding tables */
+	/*
+	 * Huffman tables.  lens holds the code lengths being read; count and
+	 * symbol are canonical decoding tables (count[0] is the number of used
+	 * codes); fastl/fastd map the next 9/8 bits straight to
+	 * (length << 9 | symbol), 0 for codes longer than that.  The
+	 * literal/length tables double as the code-length code's tables while
+	 * a dynamic header is read.
+	 */
 	uint8_t lens[320];
 	uint16_t lcount[16];
 	uint16_t lsymbol[288];
 	uint16_t dcount[16];
 	uint16_t dsymbol[32];
-	uint16_t ccount[16];
-	uint16_t csymbol[19];
-	uint16_t fastl[512]; /* 9-bit lookup for literal/length codes */
+	uint16_t fastl[512];
+	uint16_t fastd[256];
 };
 
 /*
