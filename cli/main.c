@@ -1,6 +1,11 @@
 /*
  * otakit: Particle-compatible device programming and OTA tool.
- * Dispatches "otakit GROUP COMMAND ..." to the command tables.
+ *
+ * Commands live in tables (struct cli_command) whose names are one or two
+ * words: "binary inspect", "bundle", "bundle verify", "hex generate".  The
+ * dispatcher takes the longest name that matches the first arguments, so a
+ * group can have a default command ("otakit bundle APP.bin ...") beside its
+ * subcommands.  A new command group is one table and one line in `tables`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +16,22 @@
 #define OTK_VERSION_STRING "0.0.0"
 #endif
 
+struct cli_table {
+	const struct cli_command *commands;
+	const size_t *count;
+};
+
+static const struct cli_table tables[] = {
+	{ cli_binary_commands, &cli_binary_command_count },
+	/* issue 3: { cli_bundle_commands, &cli_bundle_command_count }, */
+	/* issue 4: { cli_hex_commands, &cli_hex_command_count }, */
+};
+
+#define FOREACH_COMMAND(c)                                                          \
+	for (size_t t_ = 0; t_ < sizeof tables / sizeof tables[0]; t_++)            \
+		for (const struct cli_command *c = tables[t_].commands;             \
+		     c < tables[t_].commands + *tables[t_].count; c++)
+
 static void print_main_help(FILE *f)
 {
 	fputs("Usage: otakit COMMAND [ARGS...]\n"
@@ -19,12 +40,12 @@ static void print_main_help(FILE *f)
 	      "\n"
 	      "Commands:\n",
 	      f);
-	for (size_t i = 0; i < cli_binary_command_count; i++)
-		fprintf(f, "  %-20s %s\n", cli_binary_commands[i].name, cli_binary_commands[i].summary);
+	FOREACH_COMMAND(c)
+		fprintf(f, "  %-22s %s\n", c->name, c->summary);
 	fputs("\n"
 	      "Options:\n"
-	      "  -h, --help           show this help\n"
-	      "  -V, --version        show the version\n"
+	      "  -h, --help             show this help\n"
+	      "  -V, --version          show the version\n"
 	      "\n"
 	      "Run 'otakit help COMMAND' for the options of one command, e.g.\n"
 	      "'otakit help binary inspect'.\n"
@@ -32,24 +53,55 @@ static void print_main_help(FILE *f)
 	      f);
 }
 
-/* Finds "binary inspect" from argv words; *used gets how many words matched. */
+/* Does the command name consist of exactly the words argv[0..n)? */
+static bool name_is(const char *name, int n, char **argv)
+{
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(argv[i]);
+		if (strncmp(name, argv[i], l) != 0)
+			return false;
+		name += l;
+		if (i + 1 < n) {
+			if (*name != ' ')
+				return false;
+			name++;
+		}
+	}
+	return *name == 0;
+}
+
+/* Longest command matching argv; *used gets the number of words. */
 static const struct cli_command *find_command(int argc, char **argv, int *used)
 {
-	if (argc >= 1 && strcmp(argv[0], "binary") == 0) {
-		if (argc < 2) {
-			*used = 1;
-			return NULL;
-		}
-		for (size_t i = 0; i < cli_binary_command_count; i++) {
-			const char *sub = cli_binary_commands[i].name + strlen("binary ");
-			if (strcmp(argv[1], sub) == 0) {
-				*used = 2;
-				return &cli_binary_commands[i];
+	for (int n = argc < 2 ? argc : 2; n >= 1; n--) {
+		FOREACH_COMMAND(c) {
+			if (name_is(c->name, n, argv)) {
+				*used = n;
+				return c;
 			}
 		}
 	}
 	*used = 0;
 	return NULL;
+}
+
+/* True when some command starts with the word group + " ". */
+static bool is_group(const char *group)
+{
+	size_t l = strlen(group);
+	FOREACH_COMMAND(c)
+		if (strncmp(c->name, group, l) == 0 && c->name[l] == ' ')
+			return true;
+	return false;
+}
+
+static void print_group_help(FILE *f, const char *group)
+{
+	size_t l = strlen(group);
+	fprintf(f, "Usage: otakit %s COMMAND ...\n\nCommands:\n", group);
+	FOREACH_COMMAND(c)
+		if (strncmp(c->name, group, l) == 0 && (c->name[l] == ' ' || !c->name[l]))
+			fprintf(f, "  %-22s %s\n", c->name, c->summary);
 }
 
 static int help(int argc, char **argv)
@@ -60,18 +112,16 @@ static int help(int argc, char **argv)
 		return 0;
 	}
 	const struct cli_command *c = find_command(argc, argv, &used);
-	if (!c) {
-		if (used == 1) {
-			fputs("Usage: otakit binary COMMAND ...\n\nCommands:\n", stdout);
-			for (size_t i = 0; i < cli_binary_command_count; i++)
-				printf("  %-20s %s\n", cli_binary_commands[i].name,
-				       cli_binary_commands[i].summary);
-			return 0;
-		}
-		return cli_usage_error(NULL, "no such command: %s", argv[0]);
+	if (c && used == argc) {
+		fputs(c->usage, stdout);
+		return 0;
 	}
-	fputs(c->usage, stdout);
-	return 0;
+	if (argc == 1 && is_group(argv[0])) {
+		print_group_help(stdout, argv[0]);
+		return 0;
+	}
+	return cli_usage_error(NULL, "no such command: %s%s%s", argv[0], argc > 1 ? " " : "",
+			       argc > 1 ? argv[1] : "");
 }
 
 int main(int argc, char **argv)
@@ -93,11 +143,13 @@ int main(int argc, char **argv)
 	int used;
 	const struct cli_command *c = find_command(argc - 1, argv + 1, &used);
 	if (!c) {
-		if (used == 1)
-			return cli_usage_error(NULL, "binary: missing command (inspect, compress, "
-						     "decompress, combine, split)");
-		if (used == 0 && strcmp(first, "binary") == 0)
-			return cli_usage_error(NULL, "binary: no such command: %s", argv[2]);
+		if (is_group(first)) {
+			if (argc == 2) {
+				print_group_help(stderr, first);
+				return EXIT_USAGE;
+			}
+			return cli_usage_error(NULL, "%s: no such command: %s", first, argv[2]);
+		}
 		return cli_usage_error(NULL, "no such command: %s", first);
 	}
 	/* --help anywhere after the command shows its help */
