@@ -8,21 +8,8 @@
 # Skips (77) only when the shared folder is absent; if the reference tools cannot
 # be installed, the test fails.
 set -uo pipefail
-shared=${OTK_SHARED:-}
-if [[ -z $shared || ! -d $shared ]]; then
-	echo "skipped: shared folder with fixtures and oracle absent (OTK_SHARED='$shared')"
-	exit 77
-fi
 otakit=${OTK_CLI:?OTK_CLI must name the otakit binary}
-# Tests run in parallel and setup.sh installs on first use: one installer at a time.
-lock=${XDG_CACHE_HOME:-$HOME/.cache}/otakit-oracle.lock
-mkdir -p "$(dirname "$lock")"
-setup=("$shared/oracle/setup.sh")
-command -v flock >/dev/null && setup=(flock "$lock" "${setup[@]}")
-if ! O=$("${setup[@]}" | tail -n 1) || [[ ! -x $O/node ]]; then
-	echo "FAIL: could not install the reference tools with $shared/oracle/setup.sh"
-	exit 1
-fi
+source "$(dirname "$0")/lib/oracle.sh"
 B=$shared/fixtures/particle/binaries
 G=$shared/fixtures/particle/golden
 T=$(mktemp -d)
