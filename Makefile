@@ -32,7 +32,7 @@ test: build-test
 	cd $(BUILD)-asan && ctest --output-on-failure -j$(JOBS)
 
 fuzz: deps
-	CC=clang cmake -S . -B $(FUZZ_BUILD) -DOTK_FUZZ=ON -DOTK_TESTS=ON >/dev/null
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DOTK_FUZZ=ON -DOTK_TESTS=ON -DOTK_WERROR=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $$(cd fuzz && ls fuzz_*.c | sed 's/\.c$$//')
 	@./scripts/run-fuzz.sh $(FUZZ_BUILD)/fuzz $(FUZZ_SECONDS)
 
