@@ -29,6 +29,19 @@ const char *otk_strerror(int err)
 	case OTK_EWINDOW: return "deflate distance exceeds the window";
 	case OTK_EOVERFLOW: return "inflated data exceeds the declared size";
 	case OTK_ESHORT: return "deflate data ends early";
+	case OTK_EUPD_INTEGRITY: return "update image is corrupt (SHA-256, CRC or deflate)";
+	case OTK_EUPD_DEPENDENCY: return "update dependencies not met";
+	case OTK_EUPD_RANGE: return "update module address outside its area";
+	case OTK_EUPD_PLATFORM: return "update built for another platform";
+	case OTK_EUPD_TOOLARGE: return "update too large for its area";
+	case OTK_EUPD_STATE: return "no update in progress";
+	case OTK_EUPD_INCOMPLETE: return "update data incomplete";
+	case OTK_EUPD_DOWNGRADE: return "Device OS downgrade not allowed";
+	case OTK_EUPD_UNSUPPORTED: return "update module kind not supported";
+	case OTK_EUPD_BUSY: return "an update is waiting to be applied at reboot";
+	case OTK_EUPD_GAP: return "update data out of order";
+	case OTK_EUPD_SIZE: return "update size invalid";
+	case OTK_EUPD_COPY: return "copying the update into place failed";
 	}
 	return "unknown error";
 }

@@ -46,6 +46,21 @@ enum otk_error {
 	OTK_EWINDOW = -41,        /* back-reference beyond the window */
 	OTK_EOVERFLOW = -42,      /* more output than declared */
 	OTK_ESHORT = -43,         /* stream ended before its final block */
+
+	/* device update and boot */
+	OTK_EUPD_INTEGRITY = -60, /* received image fails its SHA-256, CRC or inflate check */
+	OTK_EUPD_DEPENDENCY = -61,/* module dependencies not met */
+	OTK_EUPD_RANGE = -62,     /* module address outside the area for its function */
+	OTK_EUPD_PLATFORM = -63,  /* module built for another platform */
+	OTK_EUPD_TOOLARGE = -64,  /* file or module larger than its area */
+	OTK_EUPD_STATE = -65,     /* no update in progress, or call out of order */
+	OTK_EUPD_INCOMPLETE = -66,/* finish before all bytes arrived */
+	OTK_EUPD_DOWNGRADE = -67, /* Device OS downgrade refused by policy */
+	OTK_EUPD_UNSUPPORTED = -68,/* module kind this device cannot install */
+	OTK_EUPD_BUSY = -69,      /* an applied update is waiting for a reboot */
+	OTK_EUPD_GAP = -70,       /* data beyond the contiguous received prefix */
+	OTK_EUPD_SIZE = -71,      /* file size zero, or data past the file size */
+	OTK_EUPD_COPY = -72,      /* copying an update into place failed verification */
 };
 
 /* A short description of an otakit error code, never NULL. */

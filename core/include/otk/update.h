@@ -1,0 +1,204 @@
+/*
+ * The update engine: one API for every transport (OTA, USB control
+ * requests, serial YMODEM, local install).
+ *
+ *   otk_update_init()    load the persisted state (journal in SETTINGS)
+ *   otk_update_begin()   size, file SHA-256, flags, module function
+ *                        -> offset to resume from (0 = start over)
+ *   otk_update_write()   data at an offset (in order; duplicates ignored)
+ *   otk_update_finish()  validate only | apply | cancel | discard
+ *   otk_update_recover() at boot: complete the copies an apply recorded
+ *
+ * Received bytes go to the OTA staging area.  Progress (file hash, size,
+ * bytes received contiguously and their hash) is persisted in a journal of
+ * CRC-protected records in two erase units of the SETTINGS area, so a resume
+ * after a power cut re-hashes staging and continues where the last record
+ * says.  Applying never touches installed images: it persists copy records
+ * (as Device OS's bootloader slots) and the copy happens in
+ * otk_update_recover() at the next boot; a power cut during the copy leaves
+ * the record in place and the copy is redone from the untouched staging
+ * data, so the device always ends up with the old or the new image.
+ *
+ * No heap, no stdio; all state is in struct otk_update (caller-owned) and
+ * the scratch buffers of struct otk_update_config.
+ */
+#ifndef OTK_UPDATE_H
+#define OTK_UPDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "otk/flash.h"
+#include "otk/inflate.h"
+#include "otk/layout.h"
+#include "otk/module.h"
+#include "otk/sha256.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* UpdateStart flags (Device OS values). */
+#define OTK_UPDATE_DISCARD_DATA 0x01u
+#define OTK_UPDATE_NON_RESUMABLE 0x02u
+#define OTK_UPDATE_VALIDATE_ONLY 0x04u
+#define OTK_UPDATE_CANCEL 0x08u
+#define OTK_UPDATE_LOCAL 0x10u   /* USB / local install: policy may be lifted */
+
+/* Policy bits of struct otk_update_config. */
+#define OTK_POLICY_NO_DOWNGRADE 0x01u       /* refuse Device OS downgrades unless LOCAL */
+#define OTK_POLICY_USER_DEPS_STRICT 0x02u   /* check user part dependencies over OTA too */
+
+#define OTK_UPDATE_MAX_MODULES 2u   /* combined modules per file */
+#define OTK_UPDATE_SLOTS 4u         /* copy records */
+#define OTK_UPDATE_MIN_BUF 512u
+#define OTK_UPDATE_MAX_EXTRA 4u
+#define OTK_IMAGE_ALIGN 4096u       /* modules start at a 4 KB boundary of their area */
+
+enum otk_update_finish_mode {
+	OTK_FINISH_VALIDATE = 0,  /* check, keep the data and state */
+	OTK_FINISH_APPLY,         /* check and record the copies for the next boot */
+	OTK_FINISH_CANCEL,        /* stop; persisted state kept for a later resume */
+	OTK_FINISH_DISCARD,       /* stop and forget the persisted state */
+};
+
+struct otk_installed;  /* boot.h */
+
+struct otk_update_config {
+	const struct otk_device *dev;
+	/* Scratch for flash reads, writes and journal records: >= 512 bytes,
+	 * a multiple of 2 * the largest write alignment. */
+	uint8_t *buf;
+	size_t buf_size;
+	/* Inflate state and window for compressed modules (window up to 32 KB,
+	 * at least 1 << window bits of the modules received); may be NULL
+	 * when compressed modules are not accepted. */
+	struct otk_inflate *inflate;
+	uint8_t *window;
+	size_t window_size;
+	/* Modules that live outside the layout's module areas and that
+	 * dependencies may name (NCP firmware, radio stack): up to
+	 * OTK_UPDATE_MAX_EXTRA, counted as installed and valid. */
+	const struct otk_installed *extra;
+	uint8_t nextra;
+	uint32_t policy;          /* OTK_POLICY_* */
+	uint32_t save_every;      /* persist progress every this many bytes; 0 = every write */
+};
+
+/* One copy record: staging [src, src + len) -> module address dst. */
+struct otk_copy_slot {
+	uint32_t src;
+	uint32_t len;             /* bytes in staging, CRC included */
+	uint32_t dst;
+	uint32_t out_len;         /* bytes written at dst (inflated size) */
+	uint8_t flags;            /* OTK_FLAG_COMPRESSED */
+	uint8_t function;
+	uint8_t index;
+};
+
+/* What validation found, for the transport's reply and logs. */
+struct otk_update_result {
+	uint8_t nmodules;
+	struct otk_prefix modules[OTK_UPDATE_MAX_MODULES];
+	int8_t failed;            /* module the error is about, -1 when none */
+};
+
+struct otk_update {
+	struct otk_update_config cfg;
+	struct otk_flash_area ota, settings;
+
+	/* transfer */
+	bool active;              /* begin() succeeded, not finished */
+	bool resumable;
+	uint8_t flags, function;
+	uint32_t size, received, saved_at;
+	uint8_t file_sha[OTK_SHA256_LEN];
+	struct otk_sha256 sha;    /* running hash of [0, received) */
+
+	/* persisted transfer state as last loaded/written */
+	bool p_valid;
+	uint32_t p_size, p_prefix;
+	uint8_t p_file_sha[OTK_SHA256_LEN];
+	uint8_t p_prefix_sha[OTK_SHA256_LEN];
+	uint8_t p_flags, p_function;
+
+	/* pending copies */
+	uint8_t nslots;
+	struct otk_copy_slot slot[OTK_UPDATE_SLOTS];
+
+	/* journal */
+	uint32_t seq;
+	uint8_t jsector;
+	uint16_t jnext;
+};
+
+/*
+ * Open the staging and settings areas and load the newest valid journal
+ * record.  Errors: OTK_EINVAL (buffer too small), area open or read errors.
+ */
+int otk_update_init(struct otk_update *u, const struct otk_update_config *cfg);
+
+/*
+ * Start (or resume) receiving a file of `size` bytes.  file_sha may be NULL
+ * (no resume possible).  Returns the offset to resume from (>= 0): the
+ * persisted prefix when size and hash match and staging still hashes to the
+ * saved prefix hash, else 0 after erasing staging.  Errors: OTK_EUPD_SIZE
+ * (0), OTK_EUPD_TOOLARGE (larger than staging), OTK_EUPD_BUSY (an applied
+ * update awaits reboot), flash errors.
+ */
+long otk_update_begin(struct otk_update *u, uint32_t size, const uint8_t *file_sha,
+		      uint32_t flags, uint8_t function);
+
+/*
+ * Store len bytes at offset.  Data must arrive in order: offset at most the
+ * bytes received so far (overlaps with received data are ignored), and
+ * every piece but the last a multiple of the staging write alignment.
+ * Errors: OTK_EUPD_STATE, OTK_EUPD_GAP, OTK_EUPD_SIZE, OTK_EINVAL, flash errors.
+ */
+int otk_update_write(struct otk_update *u, uint32_t offset, const void *data, size_t len);
+
+/* Persist progress now (transports call it from a timer). */
+int otk_update_save(struct otk_update *u);
+
+/*
+ * Finish the transfer.  VALIDATE and APPLY need all bytes (OTK_EUPD_INCOMPLETE)
+ * and then check the file hash and every module: OTK_EUPD_INTEGRITY,
+ * OTK_ETRUNCATED, OTK_ENOPREFIX, OTK_EUPD_PLATFORM, OTK_EUPD_RANGE,
+ * OTK_EUPD_TOOLARGE, OTK_EUPD_DEPENDENCY, OTK_EUPD_DOWNGRADE,
+ * OTK_EUPD_UNSUPPORTED.  APPLY then persists the copy records; the copy is
+ * done by otk_update_recover() at the next boot.  res may be NULL.
+ */
+int otk_update_finish(struct otk_update *u, enum otk_update_finish_mode mode,
+		      struct otk_update_result *res);
+
+/* Whether copy records are waiting for the next boot. */
+bool otk_update_pending(const struct otk_update *u);
+
+/*
+ * Complete the recorded copies (inflating compressed modules), verify each
+ * destination's CRC and clear the records.  Safe to interrupt at any point:
+ * the next call redoes the copies.  *copied (may be NULL) gets the number of
+ * modules written.  OTK_EUPD_COPY when a destination fails verification
+ * twice (its record is cleared so the device does not loop).
+ */
+int otk_update_recover(struct otk_update *u, unsigned *copied);
+
+/*
+ * Validate the module installed in an area: the first 4 KB boundary with a
+ * prefix (at one of the usual offsets) of this function whose start address
+ * is that boundary (and, when index >= 0, with that index); end inside the
+ * area, platform, CRC.  For an area that grows down (grows_left), the
+ * 4-byte-aligned start whose module ends at the area's end, searched from
+ * the end (cap >= 64).  Returns
+ * OTK_OK with *p filled, OTK_ENOTFOUND when the area looks empty, or the
+ * OTK_EUPD_* / OTK_ENOPREFIX class of the problem.
+ */
+int otk_image_check(const struct otk_flash_area *fa, bool grows_left, uint16_t platform,
+		    uint8_t function, int index, uint8_t *buf, size_t cap, struct otk_prefix *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
