@@ -17,7 +17,7 @@ command -v arm-none-eabi-gcc >/dev/null || { echo "size: arm-none-eabi-gcc not i
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-cflags="-mcpu=cortex-m4 -mthumb -Os -ffreestanding -std=c11 -ffunction-sections -fdata-sections -I$repo/core/include"
+cflags="-mcpu=cortex-m4 -mthumb -Os -ffreestanding -std=c11 -ffunction-sections -fdata-sections -I$repo/core/include -DOTK_CRC32_SMALL"
 engine="flash layout update boot"
 deps="module crc32 sha256 inflate"
 for f in $engine $deps; do
