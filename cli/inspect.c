@@ -548,6 +548,34 @@ static json_t *bundle_json(const char *path, bool *valid)
 	}
 	free(used);
 	json_object_set_new(o, "assets", list);
+
+	/* Fit on the target platform, measured as the reference tool does. */
+	json_t *prefix = first ? json_object_get(first, "platform") : NULL;
+	json_t *pid = prefix ? json_object_get(prefix, "id") : NULL;
+	if (json_is_integer(pid) && b.nassets) {
+		struct otk_bundle_fit fit;
+		int frc = otk_bundle_check_fit(&b, (uint16_t)json_integer_value(pid), false, &fit);
+		json_t *lim = json_object();
+		json_object_set_new(lim, "storage", json_integer((json_int_t)fit.total));
+		json_object_set_new(lim, "storage_limit", json_integer((json_int_t)fit.total_limit));
+		json_object_set_new(lim, "single_limit", json_integer((json_int_t)fit.single_limit));
+		json_object_set_new(lim, "fits", json_boolean(frc == OTK_OK));
+		json_object_set_new(o, "limits", lim);
+		char msg[400];
+		if (frc == OTK_EUNSUPPORTED) {
+			json_array_append_new(problems, json_string("the platform has no asset storage"));
+		} else if (frc == OTK_ERANGE && fit.over_single) {
+			snprintf(msg, sizeof msg, "Asset %s exceeds maximum single asset size limit by %zu bytes",
+				 fit.over_single, fit.module_size - fit.single_limit);
+			json_array_append_new(problems, json_string(msg));
+		} else if (frc == OTK_ERANGE) {
+			snprintf(msg, sizeof msg, "Total size of assets exceeds platform limits by %llu bytes",
+				 (unsigned long long)(fit.total - fit.total_limit));
+			json_array_append_new(problems, json_string(msg));
+		} else if (frc < 0) {
+			json_array_append_new(problems, json_string(otk_strerror(frc)));
+		}
+	}
 	if (b.env.data)
 		json_object_set_new(o, "env_json", json_integer((json_int_t)b.env.len));
 	for (size_t k = 0; k < b.nothers; k++) {

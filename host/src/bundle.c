@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zip.h>
 
+#include "otk/assets.h"
 #include "otk/error.h"
+#include "otk/platform.h"
 
-static bool name_is_safe(const char *n)
+bool otk_bundle_name_is_safe(const char *n)
 {
 	if (!*n || n[0] == '/' || strchr(n, '\\'))
 		return false;
@@ -81,8 +84,16 @@ int otk_bundle_read(const char *path, struct otk_bundle *b, char *err, size_t er
 		size_t nlen = strlen(name);
 		if (nlen && name[nlen - 1] == '/')
 			continue; /* directory entry */
-		if (!name_is_safe(name)) {
+		if (!otk_bundle_name_is_safe(name)) {
 			snprintf(err, errlen, "unsafe entry name '%s'", name);
+			rc = OTK_EINVAL;
+			break;
+		}
+		zip_uint8_t opsys;
+		zip_uint32_t attr;
+		if (zip_file_get_external_attributes(z, (zip_uint64_t)i, 0, &opsys, &attr) == 0 &&
+		    opsys == ZIP_OPSYS_UNIX && ((attr >> 16) & 0170000u) == 0120000u /* S_IFLNK in the Unix mode */) {
+			snprintf(err, errlen, "entry '%s' is a symbolic link", name);
 			rc = OTK_EINVAL;
 			break;
 		}
@@ -146,7 +157,10 @@ int otk_bundle_read(const char *path, struct otk_bundle *b, char *err, size_t er
 			rc = add_entry(&b->others, &b->nothers, &e);
 		} else if (slash && (size_t)(slash - e.name) == 6 && strncmp(e.name, "assets", 6) == 0) {
 			rc = add_entry(&b->assets, &b->nassets, &e);
-		} else if (strcmp(e.name, "env.json") == 0) {
+		} else if (!b->env.data && (strcmp(e.name, "env.json") == 0 ||
+					    (slash && (size_t)(slash - e.name) == 3 &&
+					     strncmp(e.name, "env/", 4) == 0 && nlen > 9 &&
+					     strcmp(e.name + nlen - 5, ".json") == 0))) {
 			b->env = e;
 			continue;
 		} else {
@@ -160,5 +174,43 @@ int otk_bundle_read(const char *path, struct otk_bundle *b, char *err, size_t er
 	zip_discard(z);
 	if (rc < 0)
 		otk_bundle_free(b);
+	return rc;
+}
+
+int otk_bundle_check_fit(const struct otk_bundle *b, uint16_t platform_id, bool strict,
+			 struct otk_bundle_fit *f)
+{
+	memset(f, 0, sizeof *f);
+	const struct otk_platform *p = otk_platform_by_id(platform_id);
+	if (!p || !p->has_assets)
+		return b->nassets ? OTK_EUNSUPPORTED : OTK_OK;
+	struct otk_asset_size *sz = calloc(b->nassets + 1, sizeof *sz);
+	if (!sz)
+		return OTK_ENOMEM;
+	int rc = OTK_OK;
+	for (size_t i = 0; i < b->nassets && rc == OTK_OK; i++) {
+		uint8_t *mod;
+		size_t len;
+		rc = otk_asset_module_create(b->assets[i].data, b->assets[i].len, b->assets[i].base, 0,
+					     true, &mod, &len);
+		if (rc == OTK_OK) {
+			free(mod);
+			sz[i] = (struct otk_asset_size){ b->assets[i].base, b->assets[i].len, len, 0 };
+		}
+	}
+	if (rc == OTK_OK) {
+		struct otk_asset_limit_report r;
+		rc = otk_assets_check_limits(p, sz, b->nassets, strict, &r);
+		f->single_limit = strict && r.device_single && r.device_single < r.max_single ?
+				  r.device_single : r.max_single;
+		f->total = r.total;
+		f->total_limit = r.max_total;
+		f->over_total = r.over_total;
+		if (r.first_over_single < b->nassets) {
+			f->over_single = b->assets[r.first_over_single].base;
+			f->module_size = sz[r.first_over_single].module_size;
+		}
+	}
+	free(sz);
 	return rc;
 }
