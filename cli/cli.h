@@ -18,7 +18,7 @@ struct cli_command {
 extern const struct cli_command cli_binary_commands[];
 extern const size_t cli_binary_command_count;
 extern const struct cli_command cli_bundle_commands[]; extern const size_t cli_bundle_command_count;
-/* issue 4: extern const struct cli_command cli_hex_commands[]; extern const size_t cli_hex_command_count; */
+extern const struct cli_command cli_hex_commands[]; extern const size_t cli_hex_command_count;
 
 /* "otakit: FILE: message" on stderr. */
 void cli_error(const char *file, const char *fmt, ...)

@@ -24,7 +24,7 @@ struct cli_table {
 static const struct cli_table tables[] = {
 	{ cli_binary_commands, &cli_binary_command_count },
 	{ cli_bundle_commands, &cli_bundle_command_count },
-	/* issue 4: { cli_hex_commands, &cli_hex_command_count }, */
+	{ cli_hex_commands, &cli_hex_command_count },
 };
 
 #define FOREACH_COMMAND(c)                                                          \
