@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -341,6 +342,27 @@ static bool check_limits(const struct otk_platform *plat, struct asset_list *l, 
 	if (!sz)
 		return false;
 	bool ok = true;
+	struct otk_asset_limit_report r;
+
+	/*
+	 * The limits are monotone in each module's size, so when even an upper
+	 * bound of every compressed module fits, the exact sizes fit too and
+	 * deflating every asset just to measure it can be skipped.  The bound:
+	 * prefix + header + zlib's worst case for the data + the largest suffix
+	 * (HASH, NAME, ASSET_TYPE, PRODUCT_DATA, base) + CRC.
+	 */
+	for (size_t i = 0; i < l->n; i++) {
+		sz[i].name = l->v[i].name;
+		sz[i].original_size = l->v[i].len;
+		sz[i].module_size = OTK_PREFIX_SIZE + OTK_COMPRESS_HEADER_SIZE +
+				    compressBound((uLong)l->v[i].len) + 38 + OTK_EXT_HEADER_SIZE +
+				    strlen(l->v[i].name) + 6 + 10 + OTK_SUFFIX_MIN + OTK_CRC_SIZE;
+	}
+	if (otk_assets_check_limits(plat, sz, l->n, strict, &r) == 0) {
+		free(sz);
+		return true;
+	}
+
 	for (size_t i = 0; i < l->n && ok; i++) {
 		if (!l->v[i].module) {
 			int rc = otk_asset_module_create(l->v[i].data, l->v[i].len, l->v[i].name, 0,
@@ -355,7 +377,6 @@ static bool check_limits(const struct otk_platform *plat, struct asset_list *l, 
 		sz[i].original_size = l->v[i].len;
 		sz[i].module_size = l->v[i].module_len;
 	}
-	struct otk_asset_limit_report r;
 	if (ok && otk_assets_check_limits(plat, sz, l->n, strict, &r) < 0) {
 		ok = false;
 		if (r.first_over_single < l->n) {
