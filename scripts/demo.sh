@@ -43,6 +43,22 @@ run "$otakit" binary split combined.bin -o part
 run cmp part-1.bin system.bin
 run cmp part-2.bin app.bin && echo "split parts are byte-identical to the inputs"
 
+step "An Asset OTA bundle: the app plus two assets, then verify and unpack it"
+mkdir -p assets
+printf '{"greeting": "hello", "interval": 10}\n' > assets/test1.json
+head -c 3000 body.bin > assets/logo.bin
+run "$otakit" binary create body.bin --platform p2 --version 6 --depends system:1:5501 -o p2app.bin
+run "$otakit" bundle p2app.bin --assets assets --saveTo bundle.zip
+run "$otakit" bundle verify bundle.zip
+run "$otakit" bundle unpack bundle.zip -o unpacked
+run "$otakit" binary list-assets unpacked/p2app.bin
+run cmp unpacked/assets/test1.json assets/test1.json && echo "unpacked asset is byte-identical"
+
+step "A factory image for SWD/JTAG programmers: system part + user part in one .hex"
+run "$otakit" hex from-bin system.bin -o base.hex
+run "$otakit" hex generate --base base.hex --user app.bin -o factory.hex
+run "$otakit" hex inspect factory.hex
+
 step "A broken module: one flipped byte"
 cp app.bin broken.bin
 printf '\xAA' | dd of=broken.bin bs=1 seek=1000 conv=notrunc status=none
