@@ -42,6 +42,12 @@ const char *otk_strerror(int err)
 	case OTK_EUPD_GAP: return "update data out of order";
 	case OTK_EUPD_SIZE: return "update size invalid";
 	case OTK_EUPD_COPY: return "copying the update into place failed";
+	case OTK_EASSET_NOSPC: return "asset storage full";
+	case OTK_EASSET_TOOBIG: return "asset too large for the asset storage";
+	case OTK_EASSET_INVALID: return "invalid asset module";
+	case OTK_EASSET_EOF: return "end of asset";
+	case OTK_EASSET_MISSING: return "required asset missing";
+	case OTK_EASSET_NAME: return "asset name empty or too long";
 	}
 	return "unknown error";
 }

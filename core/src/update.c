@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "otk/asset_api.h"
 #include "otk/boot.h"
 #include "otk/crc32.h"
 #include "otk/error.h"
@@ -170,6 +171,11 @@ static int jwrite(struct otk_update *u)
 }
 
 /* --- init ------------------------------------------------------------ */
+
+void otk_update_set_assets(struct otk_update *u, struct otk_assets *assets)
+{
+	u->assets = assets;
+}
 
 int otk_update_init(struct otk_update *u, const struct otk_update_config *cfg)
 {
@@ -370,6 +376,10 @@ long otk_update_begin(struct otk_update *u, uint32_t size, const uint8_t *file_s
 		return OTK_EUPD_SIZE;
 	if (size > u->ota.size)
 		return OTK_EUPD_TOOLARGE;
+	/* spec: an asset module over (asset storage - 16 blocks) is refused at start */
+	if (function == OTK_FUNC_ASSET && u->assets &&
+	    size > otk_asset_store_max_module(u->assets->store))
+		return OTK_EASSET_TOOBIG;
 	bool resumable = file_sha && !(flags & (OTK_UPDATE_DISCARD_DATA | OTK_UPDATE_NON_RESUMABLE));
 
 	if (resumable && u->p_valid && u->p_size == size && u->p_prefix > 0 && u->p_prefix <= size &&
@@ -625,6 +635,18 @@ static int stage_module(struct otk_update *u, uint32_t base, uint32_t avail, str
 		return OTK_EBADPREFIX;
 	if ((p->flags & (OTK_FLAG_COMPRESSED | OTK_FLAG_DROP_MODULE_INFO)) && at != 0)
 		return OTK_EBADPREFIX;
+	if (p->function == OTK_FUNC_ASSET) {
+		/* platform-independent; the asset store checks the rest at APPLY */
+		if (!u->assets)
+			return OTK_EUPD_UNSUPPORTED;
+		rc = crc_check(&u->ota, base, size, u->cfg.buf, u->cfg.buf_size);
+		if (rc)
+			return rc;
+		s->slot.src = base;
+		s->slot.len = size;
+		s->slot.function = OTK_FUNC_ASSET;
+		return OTK_OK;
+	}
 	if (p->platform != dev->platform)
 		return OTK_EUPD_PLATFORM;
 	rc = crc_check(&u->ota, base, size, u->cfg.buf, u->cfg.buf_size);
@@ -764,6 +786,13 @@ static int validate(struct otk_update *u, struct staged *st, unsigned *count,
 	}
 	res->failed = -1;
 	*count = n;
+	for (unsigned i = 0; i < n; i++)
+		if (st[i].slot.function == OTK_FUNC_ASSET) {
+			/* an asset module comes alone; it has no dependencies */
+			if (n > 1)
+				return OTK_EUPD_UNSUPPORTED;
+			return OTK_OK;
+		}
 	return check_policy(u, st, n, res);
 }
 
@@ -820,6 +849,23 @@ int otk_update_finish(struct otk_update *u, enum otk_update_finish_mode mode,
 	}
 	if (mode == OTK_FINISH_VALIDATE || (u->flags & OTK_UPDATE_VALIDATE_ONLY))
 		return OTK_OK;
+
+	if (st[0].slot.function == OTK_FUNC_ASSET) {
+		/* stored now, from staging (kept until the record below): a cut
+		 * before that record leaves a resumable transfer whose finish
+		 * stores it again; the store keeps an identical file as it is */
+		rc = otk_assets_install(u->assets, &u->ota, st[0].slot.src, st[0].slot.len, NULL);
+		if (rc) {
+			if (rc <= OTK_EASSET_NOSPC && rc >= OTK_EASSET_NAME)
+				(void)forget(u);
+			return rc;
+		}
+		u->nslots = 0;
+		u->p_valid = false;
+		rc = jwrite(u);
+		u->active = false;
+		return rc;
+	}
 
 	/* system parts go in reverse index order (N..1), the bootloader last */
 	u->nslots = 0;

@@ -61,6 +61,14 @@ enum otk_error {
 	OTK_EUPD_GAP = -70,       /* data beyond the contiguous received prefix */
 	OTK_EUPD_SIZE = -71,      /* file size zero, or data past the file size */
 	OTK_EUPD_COPY = -72,      /* copying an update into place failed verification */
+
+	/* asset storage and asset API */
+	OTK_EASSET_NOSPC = -80,   /* asset storage full */
+	OTK_EASSET_TOOBIG = -81,  /* asset module larger than the storage accepts */
+	OTK_EASSET_INVALID = -82, /* asset module fails its checks */
+	OTK_EASSET_EOF = -83,     /* read past the end of an asset */
+	OTK_EASSET_MISSING = -84, /* a required asset is not stored */
+	OTK_EASSET_NAME = -85,    /* asset name empty or too long */
 };
 
 /* A short description of an otakit error code, never NULL. */

@@ -64,6 +64,7 @@ enum otk_update_finish_mode {
 };
 
 struct otk_installed;  /* boot.h */
+struct otk_assets;     /* asset_api.h */
 
 struct otk_update_config {
 	const struct otk_device *dev;
@@ -131,6 +132,9 @@ struct otk_update {
 	uint32_t seq;
 	uint8_t jsector;
 	uint16_t jnext;
+
+	/* asset storage, see otk_update_set_assets() */
+	struct otk_assets *assets;
 };
 
 /*
@@ -138,6 +142,17 @@ struct otk_update {
  * record.  Errors: OTK_EINVAL (buffer too small), area open or read errors.
  */
 int otk_update_init(struct otk_update *u, const struct otk_update_config *cfg);
+
+/*
+ * Accept asset modules (function 9): after otk_update_init(), give the
+ * asset API (asset_api.h: store + the current app's dependency list).  At
+ * begin an asset module over the store's limit is refused
+ * (OTK_EASSET_TOOBIG); at APPLY it is stored at once from staging (stored
+ * assets the app does not require are deleted, a file of the same name is
+ * replaced, the asset state becomes WANT) and no copy is recorded.  Without
+ * this, asset modules are refused (OTK_EUPD_UNSUPPORTED).
+ */
+void otk_update_set_assets(struct otk_update *u, struct otk_assets *assets);
 
 /*
  * Start (or resume) receiving a file of `size` bytes.  file_sha may be NULL

@@ -1,0 +1,711 @@
+/*
+ * Asset API: Device OS semantics (required / available / onAssetOta /
+ * assetsHandled, safe mode on missing assets, install from staging) and the
+ * read stream against the original bytes for every read, peek, skip, seek
+ * and reset pattern, on compressed (window 15 and 9) and raw modules.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fakeflash.h"
+#include "otk/asset_api.h"
+#include "otk/asset_store.h"
+#include "otk/assets.h"
+#include "otk/error.h"
+#include "otk/modtool.h"
+#include "otk/module.h"
+#include "otk/sha256.h"
+#include "otk/update.h"
+#include "testutil.h"
+
+#define STORE_SIZE (288u * 4096u)
+#define STAGE_SIZE (160u * 4096u)
+#define APP_SIZE (16u * 4096u)
+
+struct tdev {
+	struct fakeflash ff;
+	struct otk_flash_area store_fa, stage_fa, app_fa;
+	struct otk_asset_store s;
+	struct otk_assets a;
+	uint8_t buf[1024];
+	struct otk_inflate inf;
+	uint8_t window[32768];
+	uint8_t rbuf[256];
+};
+
+struct asset {
+	const char *name;
+	uint8_t *raw;
+	size_t len;
+	uint8_t *mod;
+	size_t mod_len;
+	uint8_t hash[OTK_SHA256_LEN];
+};
+
+static struct tdev *tdev_new(void)
+{
+	struct tdev *t = calloc(1, sizeof(*t));
+	ff_init(&t->ff, STORE_SIZE + STAGE_SIZE + APP_SIZE, 4096, 8);
+	struct otk_flash_area a = { &ff_ops, &t->ff, 0, STORE_SIZE, 4096, 8, 0xFF, 0 };
+	t->store_fa = a;
+	a.dev_off = a.addr = STORE_SIZE;
+	a.size = STAGE_SIZE;
+	t->stage_fa = a;
+	a.dev_off = a.addr = STORE_SIZE + STAGE_SIZE;
+	a.size = APP_SIZE;
+	t->app_fa = a;
+	assert_int_equal(otk_asset_store_init(&t->s, &t->store_fa, t->buf, sizeof t->buf), OTK_OK);
+	assert_int_equal(otk_asset_store_format(&t->s), OTK_OK);
+	return t;
+}
+
+static void tdev_free(struct tdev *t)
+{
+	ff_free(&t->ff);
+	free(t);
+}
+
+/* wbits 0: uncompressed module */
+static struct asset mk(const char *name, size_t len, uint32_t seed, int wbits)
+{
+	struct asset x;
+	x.name = name;
+	x.len = len;
+	x.raw = malloc(len ? len : 1);
+	for (size_t i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		x.raw[i] = (uint8_t)((i % 700 < 300) ? (uint8_t)(seed >> 24) : (uint8_t)"{\"a\":\"JSON example\"}"[i % 20]);
+	}
+	otk_sha256(x.raw, len, x.hash);
+	if (wbits == 15 || wbits == 0) {
+		assert_int_equal(otk_asset_module_create(x.raw, len, name, 0, wbits != 0, &x.mod,
+							 &x.mod_len), OTK_OK);
+	} else {
+		uint8_t *plain;
+		size_t plen;
+		assert_int_equal(otk_asset_module_create(x.raw, len, name, 0, false, &plain, &plen),
+				 OTK_OK);
+		struct otk_compress_opts o = { 9, wbits };
+		assert_int_equal(otk_module_compress(plain, plen, &o, &x.mod, &x.mod_len), OTK_OK);
+		free(plain);
+	}
+	return x;
+}
+
+static void asset_free(struct asset *x)
+{
+	free(x->raw);
+	free(x->mod);
+}
+
+static void store(struct tdev *t, const struct asset *x, struct otk_asset_info *info)
+{
+	memcpy(t->ff.mem + t->stage_fa.dev_off, x->mod, x->mod_len);
+	assert_int_equal(otk_asset_store_add_from_flash(&t->s, &t->stage_fa, 0, (uint32_t)x->mod_len,
+							info), OTK_OK);
+}
+
+static void open_reader(struct tdev *t, struct otk_asset_reader *r, const struct otk_asset_info *f)
+{
+	assert_int_equal(otk_asset_reader_open(r, &t->s, f, &t->inf, t->window, sizeof t->window,
+					       t->rbuf, sizeof t->rbuf), OTK_OK);
+}
+
+/* --- read stream ------------------------------------------------------- */
+
+static void read_all_chunks(struct tdev *t, const struct otk_asset_info *f, const struct asset *x)
+{
+	static const size_t chunks[] = { 1, 3, 7, 64, 511, 512, 4096, 100000 };
+	uint8_t *out = malloc(x->len + 1);
+	struct otk_asset_reader r;
+	open_reader(t, &r, f);
+	for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+		assert_int_equal(otk_asset_reader_reset(&r), OTK_OK);
+		size_t got = 0;
+		for (;;) {
+			size_t want = chunks[c];
+			long n = otk_asset_reader_read(&r, out + got, want > x->len + 1 - got ? x->len + 1 - got : want);
+			if (n == OTK_EASSET_EOF)
+				break;
+			if (n <= 0)
+				fail_msg("%s chunk %zu at %zu: %ld", x->name, chunks[c], got, n);
+			/* fills the buffer unless the asset ends */
+			if ((size_t)n < want)
+				assert_int_equal(got + (size_t)n, x->len);
+			got += (size_t)n;
+			assert_int_equal(otk_asset_reader_available(&r), x->len - got);
+		}
+		assert_int_equal(got, x->len);
+		assert_memory_equal(out, x->raw, x->len);
+		/* end of stream is sticky */
+		assert_int_equal(otk_asset_reader_read(&r, out, 1), OTK_EASSET_EOF);
+		assert_int_equal(otk_asset_reader_peek(&r, out, 1), OTK_EASSET_EOF);
+		assert_int_equal(otk_asset_reader_skip(&r, 1), OTK_EASSET_EOF);
+	}
+	free(out);
+}
+
+/* Random sequences of operations checked against the original bytes. */
+static void random_ops(struct tdev *t, const struct otk_asset_info *f, const struct asset *x,
+		       uint32_t seed, int rounds)
+{
+	struct otk_asset_reader r;
+	uint8_t tmp[700], pk[200];
+	size_t pos = 0;
+	open_reader(t, &r, f);
+	for (int i = 0; i < rounds; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		uint32_t op = (seed >> 8) % 6, arg = (seed >> 12);
+		long n;
+		switch (op) {
+		case 0: /* read */
+			n = otk_asset_reader_read(&r, tmp, 1 + arg % sizeof tmp);
+			if (pos == x->len) {
+				assert_int_equal(n, OTK_EASSET_EOF);
+				break;
+			}
+			assert_true(n > 0);
+			assert_memory_equal(tmp, x->raw + pos, (size_t)n);
+			pos += (size_t)n;
+			break;
+		case 1: /* peek */
+			n = otk_asset_reader_peek(&r, pk, 1 + arg % sizeof pk);
+			if (pos == x->len) {
+				assert_int_equal(n, OTK_EASSET_EOF);
+				break;
+			}
+			assert_true(n > 0);
+			assert_memory_equal(pk, x->raw + pos, (size_t)n);
+			break;
+		case 2: /* skip */
+			n = otk_asset_reader_skip(&r, arg % 3000);
+			if (pos == x->len) {
+				assert_int_equal(n, OTK_EASSET_EOF);
+				break;
+			}
+			assert_true(n >= 0);
+			pos += (size_t)n;
+			break;
+		case 3: { /* seek anywhere, backwards too */
+			uint32_t to = arg % (uint32_t)(x->len + 1);
+			assert_int_equal(otk_asset_reader_seek(&r, to), OTK_OK);
+			pos = to;
+			break;
+		}
+		case 4: /* reset */
+			if (arg % 4 == 0) {
+				assert_int_equal(otk_asset_reader_reset(&r), OTK_OK);
+				pos = 0;
+			}
+			break;
+		default: /* seek to the end or just before it */
+			if (arg % 8 == 0) {
+				uint32_t to = (uint32_t)x->len - (arg % 2 ? 1 : 0);
+				assert_int_equal(otk_asset_reader_seek(&r, to), OTK_OK);
+				pos = to;
+			}
+			break;
+		}
+		assert_int_equal(otk_asset_reader_tell(&r), pos);
+		assert_int_equal(otk_asset_reader_available(&r), x->len - pos);
+	}
+	assert_int_equal(otk_asset_reader_seek(&r, (uint32_t)x->len + 1), OTK_ERANGE);
+}
+
+static void test_stream(void **state)
+{
+	(void)state;
+	struct tdev *t = tdev_new();
+	const struct {
+		const char *name;
+		size_t len;
+		int wbits;
+	} cases[] = {
+		{ "c15.bin", 40000, 15 }, { "c9.bin", 20000, 9 }, { "raw.bin", 15000, 0 },
+		{ "test1.json", 44, 15 }, { "one", 1, 15 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct asset x = mk(cases[i].name, cases[i].len, (uint32_t)(i + 1), cases[i].wbits);
+		struct otk_asset_info f;
+		store(t, &x, &f);
+		assert_int_equal(otk_asset_info_size(&f), x.len);
+		assert_int_equal(otk_asset_info_storage_size(&f), x.mod_len);
+		assert_string_equal(otk_asset_info_name(&f), x.name);
+		assert_memory_equal(otk_asset_info_hash(&f), x.hash, OTK_SHA256_LEN);
+		assert_int_equal(f.compressed, cases[i].wbits != 0);
+		if (cases[i].wbits)
+			assert_int_equal(f.window_bits, cases[i].wbits);
+		read_all_chunks(t, &f, &x);
+		random_ops(t, &f, &x, (uint32_t)(77 + i), 3000);
+		/* every seek position in turn, backwards from the end */
+		struct otk_asset_reader r;
+		open_reader(t, &r, &f);
+		size_t step = x.len > 2000 ? x.len / 37 : 1;
+		for (size_t p = x.len; p + step > step; p = p >= step ? p - step : (size_t)-1) {
+			uint8_t b[16];
+			assert_int_equal(otk_asset_reader_seek(&r, (uint32_t)p), OTK_OK);
+			long n = otk_asset_reader_read(&r, b, sizeof b);
+			if (p == x.len) {
+				assert_int_equal(n, OTK_EASSET_EOF);
+			} else {
+				size_t want = x.len - p < sizeof b ? x.len - p : sizeof b;
+				assert_int_equal(n, (long)want);
+				assert_memory_equal(b, x.raw + p, want);
+			}
+			if (p == 0)
+				break;
+		}
+		/* a window too small for the module */
+		if (cases[i].wbits == 15)
+			assert_int_equal(otk_asset_reader_open(&r, &t->s, &f, &t->inf, t->window, 512,
+							       t->rbuf, sizeof t->rbuf), OTK_EINVAL);
+		if (cases[i].wbits == 9) {
+			/* ... while 512 bytes are enough for window 9 */
+			assert_int_equal(otk_asset_reader_open(&r, &t->s, &f, &t->inf, t->window, 512,
+							       t->rbuf, sizeof t->rbuf), OTK_OK);
+			uint8_t *all = malloc(x.len);
+			assert_int_equal(otk_asset_reader_read(&r, all, x.len), (long)x.len);
+			assert_memory_equal(all, x.raw, x.len);
+			free(all);
+		}
+		asset_free(&x);
+	}
+	assert_int_equal(t->ff.violations, 0);
+	tdev_free(t);
+}
+
+/* A stored module whose deflate data is corrupt (CRC patched to match):
+ * the stream reports an error instead of wrong bytes. */
+static void test_stream_corrupt(void **state)
+{
+	(void)state;
+	struct tdev *t = tdev_new();
+	struct asset x = mk("bad", 30000, 9, 15);
+	x.mod[60] ^= 0x55;
+	x.mod[61] ^= 0xAA;
+	assert_int_equal(otk_module_seal(x.mod, x.mod_len), OTK_OK);
+	struct otk_asset_info f;
+	store(t, &x, &f);
+	struct otk_asset_reader r;
+	open_reader(t, &r, &f);
+	uint8_t *out = malloc(x.len);
+	long n = otk_asset_reader_read(&r, out, x.len);
+	bool wrong = n < 0 || memcmp(out, x.raw, x.len) != 0;
+	assert_true(wrong);
+	if (n < 0)
+		assert_true(n == OTK_EASSET_INVALID);
+	free(out);
+	asset_free(&x);
+	tdev_free(t);
+}
+
+/* --- System.* semantics --------------------------------------------------- */
+
+struct hctx {
+	int calls;
+	int available;
+	size_t bytes;
+	bool mark;
+	bool handled;
+};
+
+static void handler(void *ctx, struct otk_assets *a)
+{
+	struct hctx *h = ctx;
+	struct otk_asset_info info[4];
+	h->calls++;
+	h->available = otk_assets_available(a, info, 4);
+	/* as the seed's example: read each asset in 512-byte pieces */
+	static struct otk_inflate inf;
+	static uint8_t window[32768];
+	uint8_t rb[128], piece[512];
+	for (int i = 0; i < h->available && i < 4; i++) {
+		struct otk_asset_reader r;
+		assert_int_equal(otk_asset_reader_open(&r, a->store, &info[i], &inf, window,
+						       sizeof window, rb, sizeof rb), OTK_OK);
+		long n;
+		while ((n = otk_asset_reader_read(&r, piece, sizeof piece)) > 0)
+			h->bytes += (size_t)n;
+		assert_int_equal(n, OTK_EASSET_EOF);
+	}
+	if (h->mark)
+		assert_int_equal(otk_assets_handled(a, h->handled), OTK_OK);
+}
+
+/* Put an app with these asset dependencies in the app area; returns its size. */
+static uint32_t put_app(struct tdev *t, const struct asset *deps, size_t n)
+{
+	struct otk_module_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.prefix.platform = 13;     /* boron: suffix platform */
+	spec.prefix.function = OTK_FUNC_USER;
+	spec.prefix.index = 1;
+	spec.prefix.version = 6;
+	spec.start = 0xB4000;
+	spec.product = true;
+	uint8_t body[3000];
+	memset(body, 0x42, sizeof body);
+	uint8_t app[4000];
+	size_t alen;
+	assert_int_equal(otk_module_build(&spec, body, sizeof body, app, sizeof app, &alen), OTK_OK);
+	struct otk_asset_ref refs[4];
+	for (size_t i = 0; i < n; i++) {
+		refs[i].name = deps[i].name;
+		refs[i].name_len = strlen(deps[i].name);
+		memcpy(refs[i].hash, deps[i].hash, OTK_SHA256_LEN);
+	}
+	uint8_t *out;
+	size_t olen;
+	assert_int_equal(otk_assets_set_deps(app, alen, refs, n, &out, &olen, NULL), OTK_OK);
+	memset(t->ff.mem + t->app_fa.dev_off, 0xFF, APP_SIZE);
+	memcpy(t->ff.mem + t->app_fa.dev_off, out, olen);
+	free(out);
+	return (uint32_t)olen;
+}
+
+static void test_system_api(void **state)
+{
+	(void)state;
+	struct tdev *t = tdev_new();
+	struct asset logo = mk("logo.png", 2466, 1, 15);
+	struct asset json = mk("test1.json", 44, 2, 15);
+	struct asset old = mk("old.bin", 500, 3, 15);
+	struct asset deps[2] = { logo, json };
+
+	/* an asset from an older app is stored */
+	store(t, &old, NULL);
+	assert_int_equal(otk_asset_store_set_state(&t->s, OTK_ASSET_STATE_HANDLED), OTK_OK);
+
+	/* the app's dependency list, read from flash */
+	uint32_t alen = put_app(t, deps, 2);
+	struct otk_asset_id req[4];
+	int nreq = otk_assets_deps_read(&t->app_fa, 0, alen, t->buf, sizeof t->buf, req, 4);
+	assert_int_equal(nreq, 2);
+	assert_string_equal(req[0].name, "logo.png");
+	assert_memory_equal(req[1].hash, json.hash, OTK_SHA256_LEN);
+	assert_int_equal(otk_assets_deps_read(&t->app_fa, 0, alen, t->buf, sizeof t->buf, req, 1),
+			 OTK_ENOSPC);
+	nreq = otk_assets_deps_read(&t->app_fa, 0, alen, t->buf, sizeof t->buf, req, 4);
+
+	/* boot: both missing -> safe mode */
+	otk_assets_init(&t->a, &t->s, req, (size_t)nreq);
+	assert_int_equal(otk_assets_boot(&t->a), OTK_EASSET_MISSING);
+	assert_int_equal(t->a.missing, 2);
+	struct otk_asset_id r2[4];
+	assert_int_equal(otk_assets_required(&t->a, r2, 4), 2);
+	assert_string_equal(r2[1].name, "test1.json");
+	struct otk_asset_info av[4];
+	assert_int_equal(otk_assets_available(&t->a, av, 4), 0);
+
+	/* the cloud sends the missing ones; the old asset is dropped */
+	memcpy(t->ff.mem + t->stage_fa.dev_off, logo.mod, logo.mod_len);
+	assert_int_equal(otk_assets_install(&t->a, &t->stage_fa, 0, (uint32_t)logo.mod_len, NULL),
+			 OTK_OK);
+	assert_int_equal(otk_assets_state(&t->a), OTK_ASSET_STATE_WANT);
+	assert_int_equal(otk_asset_store_find(&t->s, "old.bin", 7, NULL, NULL), OTK_ENOTFOUND);
+	assert_int_equal(otk_assets_boot(&t->a), OTK_EASSET_MISSING);
+	assert_int_equal(t->a.missing, 1);
+	memcpy(t->ff.mem + t->stage_fa.dev_off, json.mod, json.mod_len);
+	assert_int_equal(otk_assets_install(&t->a, &t->stage_fa, 0, (uint32_t)json.mod_len, NULL),
+			 OTK_OK);
+
+	/* reboot: everything there, handler runs once with both */
+	struct hctx h = { 0, 0, 0, false, false };
+	assert_int_equal(otk_asset_store_init(&t->s, &t->store_fa, t->buf, sizeof t->buf), OTK_OK);
+	otk_assets_init(&t->a, &t->s, req, (size_t)nreq);
+	otk_assets_on_ota(&t->a, handler, &h);
+	assert_int_equal(otk_assets_boot(&t->a), OTK_OK);
+	assert_int_equal(otk_assets_run_handler(&t->a), 1);
+	assert_int_equal(otk_assets_run_handler(&t->a), 0);
+	assert_int_equal(h.calls, 1);
+	assert_int_equal(h.available, 2);
+	assert_int_equal(h.bytes, 2466 + 44);
+	/* not marked handled: WANT, so it runs again at the next boot */
+	otk_assets_init(&t->a, &t->s, req, (size_t)nreq);
+	otk_assets_on_ota(&t->a, handler, &h);
+	assert_int_equal(otk_assets_boot(&t->a), OTK_OK);
+	h.mark = true;
+	h.handled = true;
+	assert_int_equal(otk_assets_run_handler(&t->a), 1);
+	assert_int_equal(otk_assets_state(&t->a), OTK_ASSET_STATE_HANDLED);
+	/* HANDLED persists: no call after a reboot, assets still available */
+	assert_int_equal(otk_asset_store_init(&t->s, &t->store_fa, t->buf, sizeof t->buf), OTK_OK);
+	otk_assets_init(&t->a, &t->s, req, (size_t)nreq);
+	otk_assets_on_ota(&t->a, handler, &h);
+	assert_int_equal(otk_assets_boot(&t->a), OTK_OK);
+	assert_int_equal(otk_assets_run_handler(&t->a), 0);
+	assert_int_equal(h.calls, 2);
+	assert_int_equal(otk_assets_available(&t->a, av, 4), 2);
+	assert_string_equal(av[0].id.name, "logo.png");
+	assert_int_equal(av[1].size, 44);
+	/* assetsHandled(false): WANT again */
+	assert_int_equal(otk_assets_handled(&t->a, false), OTK_OK);
+	assert_int_equal(otk_assets_state(&t->a), OTK_ASSET_STATE_WANT);
+	/* no handler registered: nothing runs */
+	otk_assets_init(&t->a, &t->s, req, (size_t)nreq);
+	assert_int_equal(otk_assets_run_handler(&t->a), 0);
+
+	/* a new app that only needs the JSON: installing for it drops the logo,
+	 * and with both stored but only one required, available lists one */
+	struct asset only[1] = { json };
+	alen = put_app(t, only, 1);
+	nreq = otk_assets_deps_read(&t->app_fa, 0, alen, t->buf, sizeof t->buf, req, 4);
+	assert_int_equal(nreq, 1);
+	otk_assets_init(&t->a, &t->s, req, (size_t)nreq);
+	assert_int_equal(otk_assets_boot(&t->a), OTK_OK);
+	assert_int_equal(otk_assets_available(&t->a, av, 4), 1);
+	assert_int_equal(otk_asset_store_retain(&t->s, req, (size_t)nreq, NULL), OTK_OK);
+	assert_int_equal(otk_asset_store_find(&t->s, "logo.png", 8, NULL, NULL), OTK_ENOTFOUND);
+
+	/* an app without assets */
+	alen = put_app(t, NULL, 0);
+	assert_int_equal(otk_assets_deps_read(&t->app_fa, 0, alen, t->buf, sizeof t->buf, req, 4), 0);
+	assert_int_equal(t->ff.violations, 0);
+	asset_free(&logo);
+	asset_free(&json);
+	asset_free(&old);
+	tdev_free(t);
+}
+
+/* Real fixtures: the reference tool's tracker app with 3 asset dependencies. */
+static void test_fixture_deps(void **state)
+{
+	(void)state;
+	OTK_REQUIRE_SHARED();
+	struct tdev *t = tdev_new();
+	char *p = otk_test_path("%s/fixtures/particle/golden/tracker-tinker@5.3.1+3assets.bin",
+				otk_test_shared());
+	size_t len;
+	uint8_t *app = otk_test_read(p, &len);
+	free(p);
+	assert_true(len <= APP_SIZE);
+	memcpy(t->ff.mem + t->app_fa.dev_off, app, len);
+	struct otk_asset_id req[8];
+	uint8_t big[4096];
+	int n = otk_assets_deps_read(&t->app_fa, 0, (uint32_t)len, big, sizeof big, req, 8);
+	assert_int_equal(n, 3);
+	assert_string_equal(req[0].name, "btgap.a");
+	assert_string_equal(req[1].name, "cat.jpg");
+	assert_string_equal(req[2].name, "km4_image2_all.bin");
+	/* the hash the app declares is the SHA-256 of the file */
+	p = otk_test_path("%s/fixtures/particle/assets/btgap.a", otk_test_shared());
+	size_t clen;
+	uint8_t *cat = otk_test_read(p, &clen);
+	free(p);
+	uint8_t h[OTK_SHA256_LEN];
+	otk_asset_hash(cat, clen, h);
+	assert_memory_equal(req[0].hash, h, OTK_SHA256_LEN);
+	/* store it as an asset module and read it back through the stream */
+	uint8_t *mod;
+	size_t mlen;
+	assert_int_equal(otk_asset_module_create(cat, clen, "btgap.a", 0, true, &mod, &mlen), OTK_OK);
+	memcpy(t->ff.mem + t->stage_fa.dev_off, mod, mlen);
+	otk_assets_init(&t->a, &t->s, req, (size_t)n);
+	assert_int_equal(otk_assets_boot(&t->a), OTK_EASSET_MISSING);
+	assert_int_equal(t->a.missing, 3);
+	struct otk_asset_info f;
+	assert_int_equal(otk_assets_install(&t->a, &t->stage_fa, 0, (uint32_t)mlen, &f), OTK_OK);
+	assert_int_equal(otk_assets_boot(&t->a), OTK_EASSET_MISSING);
+	assert_int_equal(t->a.missing, 2);
+	struct otk_asset_reader r;
+	open_reader(t, &r, &f);
+	uint8_t *out = malloc(clen);
+	assert_int_equal(otk_asset_reader_read(&r, out, clen), (long)clen);
+	assert_memory_equal(out, cat, clen);
+	free(out);
+	free(mod);
+	free(cat);
+	free(app);
+	tdev_free(t);
+}
+
+/* --- install path through the update engine, with power cuts ------------ */
+
+struct udev {
+	struct fakeflash ff;
+	struct otk_device dev;
+	struct otk_update u;
+	struct otk_update_config cfg;
+	struct otk_flash_area fa;
+	struct otk_asset_store s;
+	struct otk_assets a;
+	uint8_t ubuf[1024], sbuf[1024];
+	struct otk_inflate inf;
+	uint8_t window[32768];
+};
+
+static int ustart(struct udev *t, const struct otk_asset_id *req, size_t n)
+{
+	int rc = otk_update_init(&t->u, &t->cfg);
+	if (rc)
+		return rc;
+	if ((rc = otk_device_open(&t->dev, OTK_AREA_ASSETS, 0, &t->fa)))
+		return rc;
+	if ((rc = otk_asset_store_init(&t->s, &t->fa, t->sbuf, sizeof t->sbuf)))
+		return rc;
+	otk_assets_init(&t->a, &t->s, req, n);
+	otk_update_set_assets(&t->u, &t->a);
+	rc = otk_assets_boot(&t->a);
+	return rc == OTK_EASSET_MISSING ? OTK_OK : rc;
+}
+
+static int udeliver(struct udev *t, const struct asset *x, unsigned *resumes)
+{
+	uint8_t sha[OTK_SHA256_LEN];
+	otk_sha256(x->mod, x->mod_len, sha);
+	long off = otk_update_begin(&t->u, (uint32_t)x->mod_len, sha, 0, OTK_FUNC_ASSET);
+	if (off < 0)
+		return (int)off;
+	if (off > 0 && resumes)
+		(*resumes)++;
+	for (size_t pos = (size_t)off; pos < x->mod_len; pos += 512) {
+		size_t n = x->mod_len - pos < 512 ? x->mod_len - pos : 512;
+		int rc = otk_update_write(&t->u, (uint32_t)pos, x->mod + pos, n);
+		if (rc)
+			return rc;
+	}
+	return otk_update_finish(&t->u, OTK_FINISH_APPLY, NULL);
+}
+
+static bool ustored(struct udev *t, const struct asset *x)
+{
+	struct otk_asset_info f;
+	if (otk_asset_store_find(&t->s, x->name, strlen(x->name), x->hash, &f))
+		return false;
+	struct otk_asset_reader r;
+	uint8_t rb[128];
+	if (otk_asset_reader_open(&r, &t->s, &f, &t->inf, t->window, sizeof t->window, rb, sizeof rb))
+		return false;
+	uint8_t *out = malloc(x->len + 1);
+	long n = otk_asset_reader_read(&r, out, x->len + 1);
+	bool ok = n == (long)x->len && memcmp(out, x->raw, x->len) == 0;
+	free(out);
+	return ok;
+}
+
+static struct udev *udev_new(void)
+{
+	struct udev *t = calloc(1, sizeof *t);
+	ff_init(&t->ff, 0x200000, 4096, 8);
+	t->dev.layout = otk_layout_by_platform(3);
+	t->dev.platform = 3;
+	t->dev.open = ff_open;
+	t->dev.ctx = &t->ff;
+	t->cfg.dev = &t->dev;
+	t->cfg.buf = t->ubuf;
+	t->cfg.buf_size = sizeof t->ubuf;
+	t->cfg.inflate = &t->inf;
+	t->cfg.window = t->window;
+	t->cfg.window_size = sizeof t->window;
+	return t;
+}
+
+static void test_update_install(void **state)
+{
+	(void)state;
+	struct udev *t = udev_new();
+	struct asset keep = mk("keep.txt", 3000, 21, 15);
+	struct asset old = mk("old.bin", 2000, 22, 15);
+	struct asset fresh = mk("fresh.bin", 30000, 23, 15);
+	struct otk_asset_id req[2];
+	memset(req, 0, sizeof req);
+	req[0].name_len = 8;
+	memcpy(req[0].name, "keep.txt", 8);
+	memcpy(req[0].hash, keep.hash, OTK_SHA256_LEN);
+	req[1].name_len = 9;
+	memcpy(req[1].name, "fresh.bin", 9);
+	memcpy(req[1].hash, fresh.hash, OTK_SHA256_LEN);
+
+	/* without an asset store the engine refuses asset modules */
+	assert_int_equal(otk_update_init(&t->u, &t->cfg), OTK_OK);
+	assert_int_equal(udeliver(t, &keep, NULL), OTK_EUPD_UNSUPPORTED);
+
+	/* factory: keep and old stored (by the engine), junk in staging */
+	assert_int_equal(ustart(t, req, 2), OTK_OK);
+	assert_int_equal(otk_asset_store_format(&t->s), OTK_OK);
+	otk_assets_init(&t->a, &t->s, NULL, 0);
+	memcpy(t->ff.mem + 0xB0000, old.mod, old.mod_len);
+	assert_int_equal(otk_asset_store_add_from_flash(&t->s, &t->fa, 0, 0, NULL), OTK_EASSET_INVALID);
+	struct otk_flash_area ota;
+	assert_int_equal(otk_device_open(&t->dev, OTK_AREA_OTA, 0, &ota), OTK_OK);
+	assert_int_equal(otk_asset_store_add_from_flash(&t->s, &ota, 0, (uint32_t)old.mod_len, NULL),
+			 OTK_OK);
+	assert_int_equal(ustart(t, req, 2), OTK_OK);
+	assert_int_equal(udeliver(t, &keep, NULL), OTK_OK);
+	assert_int_equal(otk_assets_state(&t->a), OTK_ASSET_STATE_WANT);
+	assert_int_equal(otk_asset_store_set_state(&t->s, OTK_ASSET_STATE_HANDLED), OTK_OK);
+	/* the old app's asset is gone: the current app does not require it */
+	assert_int_equal(otk_asset_store_find(&t->s, "old.bin", 7, NULL, NULL), OTK_ENOTFOUND);
+	assert_int_equal(ustart(t, req, 2), OTK_OK);
+	assert_int_equal(t->a.missing, 1);
+	/* too big at begin */
+	assert_int_equal(otk_update_begin(&t->u, otk_asset_store_max_module(&t->s) + 1, NULL, 0,
+					  OTK_FUNC_ASSET), OTK_EASSET_TOOBIG);
+	uint32_t seed = 3;
+	otk_test_random(&seed, t->ff.mem + 0xB0000, 0x80000);
+	uint8_t *factory = malloc(t->ff.size);
+	memcpy(factory, t->ff.mem, t->ff.size);
+
+	unsigned long total = 0, cuts = 0;
+	unsigned resumes = 0;
+	for (unsigned long cut = 0; cut == 0 || cut <= total; cut++) {
+		memcpy(t->ff.mem, factory, t->ff.size);
+		t->ff.ops = 0;
+		t->ff.dead = false;
+		t->ff.cut_at = cut;
+		int cycle;
+		for (cycle = 0; cycle < 6; cycle++) {
+			if (t->ff.dead)
+				ff_power_on(&t->ff);
+			int rc = ustart(t, req, 2);
+			if (t->ff.dead)
+				continue;
+			assert_int_equal(rc, OTK_OK);
+			/* what was complete before the update is never lost */
+			if (!ustored(t, &keep))
+				fail_msg("cut %lu: keep.txt lost", cut);
+			struct otk_asset_info f;
+			if (otk_asset_store_find(&t->s, "fresh.bin", 9, NULL, &f) == OTK_OK) {
+				if (!ustored(t, &fresh))
+					fail_msg("cut %lu: fresh.bin stored but wrong", cut);
+				assert_int_equal(t->a.missing, 0);
+				break;
+			}
+			assert_int_equal(t->a.missing, 1);   /* safe mode: ask for it */
+			rc = udeliver(t, &fresh, &resumes);
+			if (t->ff.dead)
+				continue;
+			assert_int_equal(rc, OTK_OK);
+			assert_int_equal(otk_assets_state(&t->a), OTK_ASSET_STATE_WANT);
+		}
+		if (cycle == 6)
+			fail_msg("cut %lu: no progress", cut);
+		if (cut == 0)
+			total = t->ff.ops;
+		else
+			cuts++;
+		assert_int_equal(t->ff.violations, 0);
+	}
+	print_message("asset update through the engine: %lu cut points (%u resumed transfers)\n",
+		      cuts, resumes);
+	assert_true(cuts > 20);
+	free(factory);
+	asset_free(&keep);
+	asset_free(&old);
+	asset_free(&fresh);
+	ff_free(&t->ff);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_stream_corrupt),
+		cmocka_unit_test(test_system_api),
+		cmocka_unit_test(test_fixture_deps),
+		cmocka_unit_test(test_update_install),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
