@@ -1,0 +1,53 @@
+/* otakit-vdev: the virtual device.  Command dispatch and usage. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vdev.h"
+
+static const char usage[] =
+	"Usage: otakit-vdev COMMAND ...\n"
+	"\n"
+	"  create DIR --platform NAME [--device-os VERSION] [--id HEX]\n"
+	"      make a device: flash files for the platform's layout, a device id and\n"
+	"      factory system modules for the Device OS release (default " VDEV_DEFAULT_DOS ")\n"
+	"  run DIR [--for SECONDS] [--loops N] [--safe-mode] [--dfu] [--listen]\n"
+	"      boot: complete a pending update, print the boot decision and the LED,\n"
+	"      then run the user part (native apps run; ARM images are not executable)\n"
+	"  install DIR FILE.bin [--ota]\n"
+	"      feed a module file to the update engine (local install, or OTA policy)\n"
+	"  build-app APP.so -o OUT.bin [--platform NAME] [--device-os VERSION] [--version N]\n"
+	"      wrap a native application in a user part module\n"
+	"\n"
+	"Exit status: 0 ok, 1 failure, 2 bad usage.\n";
+
+int vdev_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("otakit-vdev: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(otakit-vdev --help for usage)\n", stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return vdev_usage_error("no command given");
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "create") == 0)
+		return cmd_create(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "install") == 0)
+		return cmd_install(argc - 1, argv + 1);
+	if (strcmp(cmd, "build-app") == 0)
+		return cmd_build_app(argc - 1, argv + 1);
+	return vdev_usage_error("unknown command '%s'", cmd);
+}

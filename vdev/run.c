@@ -1,0 +1,388 @@
+/*
+ * otakit-vdev run: boot the virtual device with the device library
+ * (otk_boot: complete pending update copies, scan, decide), say what was
+ * decided and what the LED shows, then run the user part.
+ *
+ * A user part whose body is a shared object for this host is a native
+ * application: it is written to a temporary file, loaded with dlopen and
+ * run for real (setup() once, then loop()).  Anything else (a Cortex-M
+ * image) is accepted and reported as not executable here.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "otk/error.h"
+#include "otk/module.h"
+#include "vdev.h"
+
+#if defined(__x86_64__)
+#define HOST_MACHINE 62   /* EM_X86_64 */
+#elif defined(__aarch64__)
+#define HOST_MACHINE 183  /* EM_AARCH64 */
+#elif defined(__i386__)
+#define HOST_MACHINE 3    /* EM_386 */
+#elif defined(__arm__)
+#define HOST_MACHINE 40   /* EM_ARM */
+#else
+#define HOST_MACHINE -1
+#endif
+
+static void on_signal(int sig)
+{
+	vdev_stop_signal = sig;
+}
+
+static void install_handlers(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	/* A second Ctrl-C kills an application stuck in loop(). */
+	sa.sa_flags = (int)SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static const struct otk_installed *find_mod(const struct otk_boot_report *r, uint8_t function,
+					    uint8_t index)
+{
+	uint8_t role = otk_layout_role_for_function(function);
+	for (size_t i = 0; i < r->nmods; i++) {
+		const struct otk_installed *m = &r->mods[i];
+		if (m->status == OTK_OK && m->prefix.function == function && m->prefix.index == index)
+			return m;
+		if (m->role == role && m->index == index && role)
+			return m;
+	}
+	return NULL;
+}
+
+static void describe_module(const struct otk_installed *m)
+{
+	char name[64], deps[160] = "";
+	uint8_t fn = m->role == OTK_AREA_BOOTLOADER ? OTK_FUNC_BOOTLOADER
+		   : m->role == OTK_AREA_SYSTEM ? OTK_FUNC_SYSTEM
+		   : m->role == OTK_AREA_USER ? OTK_FUNC_USER : OTK_FUNC_NONE;
+	if (m->status == OTK_OK)
+		fn = m->prefix.function;
+	vdev_module_name(fn, m->index, name, sizeof name);
+	if (m->status == OTK_ENOTFOUND) {
+		SYS_INFO("%s: empty", name);
+		return;
+	}
+	if (m->status != OTK_OK) {
+		SYS_WARN("%s: invalid (%s)", name, otk_strerror(m->status));
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		const struct otk_dependency *d = &m->prefix.dep[i];
+		char dn[64];
+		if (otk_dependency_is_none(d))
+			continue;
+		size_t l = strlen(deps);
+		snprintf(deps + l, sizeof deps - l, "%s%s version %u", l ? ", " : ", needs ",
+			 vdev_module_name(d->function, d->index, dn, sizeof dn), d->version);
+	}
+	if (m->prefix.function == OTK_FUNC_SYSTEM)
+		SYS_INFO("%s: version %u (Device OS %s) at 0x%08x, valid%s%s", name, m->prefix.version,
+			 vdev_dos_name(m->prefix.version), m->prefix.start, deps,
+			 m->deps ? " (not met)" : "");
+	else
+		SYS_INFO("%s: version %u at 0x%08x, valid%s%s", name, m->prefix.version,
+			 m->prefix.start, deps, m->deps ? " (not met)" : "");
+}
+
+/* snprintf through a va_list: the texts are short and truncation is harmless. */
+static void put(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put(char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out, cap, fmt, ap);
+	va_end(ap);
+}
+
+/* Words for why the device is in safe mode or DFU mode. */
+static void reason_text(const struct otk_boot_report *r, char *out, size_t cap)
+{
+	char name[64], dn[64];
+	vdev_module_name(r->function, r->index, name, sizeof name);
+	switch (r->reason) {
+	case OTK_REASON_REQUESTED:
+		put(out, cap, "requested");
+		return;
+	case OTK_REASON_SYSTEM1_INVALID:
+		put(out, cap, "system part 1 missing or invalid (%s)", otk_strerror(r->detail));
+		return;
+	case OTK_REASON_BOOTLOADER_INVALID:
+	case OTK_REASON_SYSTEM_INVALID:
+	case OTK_REASON_USER_INVALID:
+		put(out, cap, "%s invalid (%s)", name, otk_strerror(r->detail));
+		return;
+	case OTK_REASON_SYSTEM_DEPS:
+	case OTK_REASON_USER_DEPS: {
+		const struct otk_installed *m = find_mod(r, r->function, r->index);
+		int which = 0;
+		if (!m || m->status != OTK_OK ||
+		    otk_deps_check(&m->prefix, r->mods, r->nmods, &which) == OTK_OK) {
+			put(out, cap, "%s dependencies not met", name);
+			return;
+		}
+		const struct otk_dependency *d = &m->prefix.dep[which];
+		const struct otk_installed *have = find_mod(r, d->function, d->index);
+		char need[96], got[96];
+		vdev_module_name(d->function, d->index, dn, sizeof dn);
+		if (d->function == OTK_FUNC_SYSTEM)
+			put(need, sizeof need, "version %u (Device OS %s)", d->version,
+				 vdev_dos_name(d->version));
+		else
+			put(need, sizeof need, "version %u", d->version);
+		if (have && have->status == OTK_OK)
+			put(got, sizeof got, "installed: version %u%s%s%s", have->prefix.version,
+				 d->function == OTK_FUNC_SYSTEM ? " (Device OS " : "",
+				 d->function == OTK_FUNC_SYSTEM ? vdev_dos_name(have->prefix.version) : "",
+				 d->function == OTK_FUNC_SYSTEM ? ")" : "");
+		else
+			put(got, sizeof got, "not installed");
+		put(out, cap, "%s needs %s %s, %s", name, dn, need, got);
+		return;
+	}
+	default:
+		put(out, cap, "%s", r->reason == OTK_REASON_NO_USER ? "no user part" : "none");
+	}
+}
+
+static bool read_module(struct vdev *v, const struct otk_installed *u, uint8_t **data, size_t *len)
+{
+	struct otk_flash_area fa;
+	int rc = otk_device_open(&v->dev, OTK_AREA_USER, u->index, &fa);
+	uint32_t size = u->prefix.end - u->prefix.start + OTK_CRC_SIZE;
+	if (rc == OTK_OK && (u->prefix.start < fa.addr || u->prefix.start - fa.addr > fa.size ||
+			     size > fa.size - (u->prefix.start - fa.addr)))
+		rc = OTK_ERANGE;   /* the scan checked this; keep the read in bounds anyway */
+	if (rc == OTK_OK && !(*data = malloc(size)))
+		rc = OTK_ENOMEM;
+	if (rc == OTK_OK && (rc = otk_flash_read(&fa, u->prefix.start - fa.addr, *data, size)) < 0)
+		free(*data);
+	if (rc < 0) {
+		SYS_ERROR("cannot read the user part: %s", otk_strerror(rc));
+		return false;
+	}
+	*len = size;
+	return true;
+}
+
+typedef void (*entry_fn)(void);
+
+static entry_fn find_entry(void *h, const char *a, const char *b)
+{
+	void *sym = dlsym(h, a);
+	entry_fn fn = NULL;
+	if (!sym)
+		sym = dlsym(h, b);
+	if (sym)
+		memcpy(&fn, &sym, sizeof fn);  /* POSIX: object to function pointer */
+	return fn;
+}
+
+/* Run the native app in body[0, len); returns the exit status. */
+static int run_native(const uint8_t *body, size_t len, unsigned long max_loops)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/otakit-vdev-app.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		SYS_ERROR("%s: %s", path, strerror(errno));
+		return 1;
+	}
+	bool ok = write(fd, body, len) == (ssize_t)len;
+	close(fd);
+	void *h = ok ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
+	const char *err = ok ? (h ? NULL : dlerror()) : strerror(errno);
+	unlink(path);   /* the mapping outlives the name */
+	if (!h) {
+		SYS_ERROR("user part: cannot load the native application: %s", err);
+		return 1;
+	}
+	entry_fn setup_fn = find_entry(h, "otk_app_setup", "setup");
+	entry_fn loop_fn = find_entry(h, "otk_app_loop", "loop");
+	if (!setup_fn && !loop_fn) {
+		SYS_ERROR("user part: the native application exports neither setup() nor loop()");
+		dlclose(h);
+		return 1;
+	}
+	SYS_INFO("user part: native application (%zu bytes), running setup() then loop()", len);
+	if (setup_fn && !vdev_should_stop())
+		setup_fn();
+	unsigned long n = 0;
+	while (loop_fn && !vdev_should_stop() && (!max_loops || n < max_loops)) {
+		loop_fn();
+		n++;
+	}
+	if (max_loops && n >= max_loops)
+		SYS_INFO("stopping after %lu loop() calls", n);
+	dlclose(h);
+	return 0;
+}
+
+static int run_user(struct vdev *v, const struct otk_installed *u, unsigned long max_loops,
+		    bool *idle)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct otk_module m;
+	*idle = true;
+	if (!read_module(v, u, &data, &len))
+		return 1;
+	int rc = otk_module_parse(data, len, &m);
+	if (rc < 0) {
+		SYS_ERROR("user part: %s", otk_strerror(rc));
+		free(data);
+		return 1;
+	}
+	/* Body: after the prefix (and its extensions), before the suffix. */
+	size_t body_off = m.prefix_offset + m.prefix_size;
+	size_t body_end = m.size - OTK_CRC_SIZE - m.suffix_size;
+	if (m.warnings & OTK_WARN_SUFFIX_SIZE || body_end < body_off)
+		body_end = body_off;
+	const uint8_t *b = data + body_off;
+	size_t bl = body_end - body_off;
+	int status = 0;
+	bool elf = bl >= 20 && memcmp(b, "\177ELF", 4) == 0;
+	if (elf && b[4] == (sizeof(void *) == 8 ? 2 : 1) && b[5] == 1 &&
+	    otk_le16(b + 18) == HOST_MACHINE) {
+		*idle = false;
+		status = run_native(b, bl, max_loops);
+	} else if (elf) {
+		SYS_WARN("user part: a shared object for another machine (e_machine %u), stored; "
+			 "not executable here", otk_le16(b + 18));
+	} else {
+		SYS_WARN("user part: %u-byte image for the device's MCU, stored; not executable here",
+			 m.size);
+	}
+	free(data);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "for", required_argument, NULL, 'f' },
+		{ "loops", required_argument, NULL, 'n' },
+		{ "safe-mode", no_argument, NULL, 's' },
+		{ "dfu", no_argument, NULL, 'd' },
+		{ "listen", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t requests = 0;
+	unsigned long max_loops = 0;
+	double secs = 0;
+	bool listen = false;
+	int c;
+	char *end;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			secs = strtod(optarg, &end);
+			if (*end || !(secs > 0) || secs > 4e6)
+				return vdev_usage_error("run: --for takes a number of seconds");
+			break;
+		case 'n':
+			max_loops = strtoul(optarg, &end, 10);
+			if (*end || !max_loops)
+				return vdev_usage_error("run: --loops takes a positive count");
+			break;
+		case 's': requests |= OTK_BOOT_REQ_SAFE; break;
+		case 'd': requests |= OTK_BOOT_REQ_DFU; break;
+		case 'l': listen = true; break;
+		default: return vdev_usage_error("run: bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return vdev_usage_error("run: need DIR");
+
+	vlog_start();
+	install_handlers();
+	if (secs > 0)
+		vdev_deadline_ms = (uint32_t)(secs * 1000.0);
+	struct vdev *v = calloc(1, sizeof *v);
+	static uint8_t scan[4096];
+	struct otk_boot_report r;
+	int status = 1;
+	if (!v)
+		return 1;
+	if (!vdev_open(v, argv[optind]))
+		goto out;
+	vdev_set_device_id(v->id);
+	SYS_INFO("booting %s device %s", v->layout->name, v->id);
+	if (!vdev_update_init(v))
+		goto out_close;
+	if (otk_update_pending(&v->upd))
+		SYS_INFO("update: %u module(s) waiting to be copied into place", v->upd.nslots);
+	int rc = otk_boot(&v->dev, &v->upd, scan, sizeof scan, requests, &r);
+	if (rc < 0) {
+		SYS_ERROR("boot failed: %s", otk_strerror(rc));
+		goto out_close;
+	}
+	if (r.copied)
+		SYS_INFO("update: %u module(s) copied into place", r.copied);
+	if (r.recover < 0)
+		SYS_ERROR("update: completing the copy failed: %s", otk_strerror(r.recover));
+	size_t nscan = r.nmods;
+	for (size_t i = 0; i < nscan; i++)
+		if (r.mods[i].role == OTK_AREA_BOOTLOADER || r.mods[i].role == OTK_AREA_SYSTEM ||
+		    r.mods[i].role == OTK_AREA_USER)
+			describe_module(&r.mods[i]);
+
+	char why[256];
+	reason_text(&r, why, sizeof why);
+	bool app = false;
+	if (r.mode == OTK_MODE_DFU) {
+		SYS_WARN("boot: DFU mode: %s", why);
+		SYS_INFO("LED: blinking yellow (DFU mode)");
+	} else if (r.mode == OTK_MODE_SAFE) {
+		SYS_WARN("boot: safe mode: %s", why);
+		SYS_INFO("LED: %s", listen ? "blinking dark blue (listening mode)"
+					   : "breathing magenta (safe mode; setup() and loop() do not run)");
+	} else if (listen) {
+		SYS_INFO("boot: normal mode; listening mode requested");
+		SYS_INFO("LED: blinking dark blue (listening mode; the application does not run)");
+	} else {
+		SYS_INFO("boot: normal mode%s", r.reason == OTK_REASON_NO_USER ? ", no user part" : "");
+		SYS_INFO("LED: breathing cyan");
+		app = r.reason != OTK_REASON_NO_USER;
+	}
+
+	bool idle = true;
+	status = 0;
+	if (app) {
+		for (size_t i = 0; i < r.nmods; i++)
+			if (r.mods[i].role == OTK_AREA_USER && r.mods[i].status == OTK_OK) {
+				status = run_user(v, &r.mods[i], max_loops, &idle);
+				break;
+			}
+	}
+	if (idle && status == 0)
+		while (!vdev_should_stop())
+			vdev_sleep(1000);
+	if (vdev_stop_signal)
+		SYS_INFO("stopping: %s", vdev_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	else if (vdev_deadline_ms && vdev_should_stop())
+		SYS_INFO("stopping: ran for %.3g s", secs);
+out_close:
+	vdev_close(v);
+out:
+	free(v);
+	return status;
+}

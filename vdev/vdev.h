@@ -1,0 +1,92 @@
+/* Internal interfaces of otakit-vdev, the virtual device. */
+#ifndef OTK_VDEV_H
+#define OTK_VDEV_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "otk/boot.h"
+#include "otk/flash.h"
+#include "otk/inflate.h"
+#include "otk/layout.h"
+#include "otk/update.h"
+
+#define VDEV_ERASE_SIZE 4096u
+#define VDEV_WRITE_ALIGN 4u
+#define VDEV_DEFAULT_DOS "6.3.2"
+
+/*
+ * File-backed NOR flash (flashfile.c): one file per flash device of the
+ * layout (internal.bin, external.bin).  Erase sets 0xFF, writes only clear
+ * bits, and every write or erase is fdatasync'd before it returns, so a
+ * kill -9 between two operations behaves like a power cut between them.
+ */
+struct flashfile {
+	int fd;
+	uint32_t base;     /* layout address of byte 0 */
+	uint32_t size;
+	unsigned delay_ms; /* per write/erase, to widen power-cut windows in tests */
+};
+extern const struct otk_flash_ops flashfile_ops;
+int flashfile_open(struct flashfile *f, const char *path, uint32_t base, uint32_t size,
+		   bool create);
+void flashfile_close(struct flashfile *f);
+
+/* A virtual device directory (device.c). */
+struct vdev {
+	char dir[4096];
+	char id[25];
+	char dos[32];                     /* Device OS the factory image was made for */
+	const struct otk_layout *layout;
+	struct flashfile flash[2];        /* by enum otk_area_storage */
+	bool has[2];
+	int lock_fd;                      /* device.conf, write-locked while open */
+	struct otk_device dev;
+	struct otk_update_config cfg;
+	struct otk_update upd;
+	struct otk_inflate inf;
+	uint8_t buf[4096];
+	uint8_t window[32768];
+};
+
+/* Extent of a storage's areas in the layout; false when it has none. */
+bool vdev_storage_extent(const struct otk_layout *l, uint8_t storage, uint32_t *base,
+			 uint32_t *size);
+/* Open DIR (reads device.conf, opens the flash files); prints errors. */
+bool vdev_open(struct vdev *v, const char *dir);
+/* otk_update_init on the device; prints errors. */
+bool vdev_update_init(struct vdev *v);
+void vdev_close(struct vdev *v);
+
+/* Logging (log.c): "0000012345 [cat] INFO: text" on stdout, line-buffered. */
+void vlog_start(void);
+uint32_t vlog_millis(void);
+void vlog(const char *cat, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define SYS_INFO(...) vlog("system", 30, __VA_ARGS__)
+#define SYS_WARN(...) vlog("system", 40, __VA_ARGS__)
+#define SYS_ERROR(...) vlog("system", 50, __VA_ARGS__)
+
+/* Stop requests (SIGINT/SIGTERM) and the --for deadline. */
+extern volatile sig_atomic_t vdev_stop_signal;
+extern uint32_t vdev_deadline_ms;   /* 0: none */
+bool vdev_should_stop(void);
+/* Sleep ms in small slices, returning early when stopping. */
+void vdev_sleep(uint32_t ms);
+void vdev_set_device_id(const char *id);
+
+/* Words for things. */
+const char *vdev_module_name(uint8_t function, uint8_t index, char *out, size_t cap);
+const char *vdev_dos_name(uint16_t system_version);
+
+/* Commands. */
+int cmd_create(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_install(int argc, char **argv);
+int cmd_build_app(int argc, char **argv);
+int vdev_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vdev_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool vdev_parse_u32(const char *s, uint32_t *v);
+
+#endif
