@@ -116,58 +116,96 @@ const char *otk_path_basename(const char *path)
 	return s ? s + 1 : path;
 }
 
-int otk_file_write(const char *path, const void *buf, size_t len, bool force)
+int otk_file_writer_open(struct otk_file_writer *w, const char *path, bool force)
 {
+	w->fd = -1;
+	w->force = force;
+	w->path = path;
+	w->tmp = NULL;
 	if (!force && otk_file_exists(path))
 		return OTK_EEXIST;
 	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
-	if (!tmp)
+	w->tmp = malloc(n + 16);
+	if (!w->tmp)
 		return OTK_ENOMEM;
-	snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		free(tmp);
+	snprintf(w->tmp, n + 16, "%s.tmpXXXXXX", path);
+	w->fd = mkstemp(w->tmp);
+	if (w->fd < 0) {
+		free(w->tmp);
+		w->tmp = NULL;
 		return OTK_EIO;
 	}
+	return OTK_OK;
+}
+
+int otk_file_writer_write(struct otk_file_writer *w, const void *buf, size_t len)
+{
 	const uint8_t *p = buf;
-	size_t left = len;
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
+	while (len) {
+		ssize_t n = write(w->fd, p, len);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			return OTK_EIO;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return OTK_OK;
+}
+
+void otk_file_writer_abort(struct otk_file_writer *w)
+{
+	int e = errno;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmp) {
+		unlink(w->tmp);
+		free(w->tmp);
+		w->tmp = NULL;
+	}
+	errno = e;
+}
+
+int otk_file_writer_commit(struct otk_file_writer *w)
+{
+	int rc = OTK_EIO;
+	if (fsync(w->fd) != 0 && errno != EINVAL)
+		goto fail;
+	if (fchmod(w->fd, 0644) != 0)
+		goto fail;
+	int fd = w->fd;
+	w->fd = -1;
+	if (close(fd) != 0)
+		goto fail;
+	if (!w->force) {
+		if (link(w->tmp, w->path) != 0) {
+			if (errno == EEXIST)
+				rc = OTK_EEXIST;
 			goto fail;
 		}
-		p += w;
-		left -= (size_t)w;
-	}
-	if (fsync(fd) != 0 && errno != EINVAL)
-		goto fail;
-	if (fchmod(fd, 0644) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
+		unlink(w->tmp);
+	} else if (rename(w->tmp, w->path) != 0) {
 		goto fail;
 	}
-	fd = -1;
-	if (!force) {
-		/* link() refuses to replace, closing the race with a new file */
-		if (link(tmp, path) != 0)
-			goto fail;
-		unlink(tmp);
-	} else if (rename(tmp, path) != 0) {
-		goto fail;
-	}
-	free(tmp);
+	free(w->tmp);
+	w->tmp = NULL;
 	return OTK_OK;
-fail: {
-	int e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	errno = e;
-	return e == EEXIST ? OTK_EEXIST : OTK_EIO;
+fail:
+	otk_file_writer_abort(w);
+	return rc;
 }
+
+int otk_file_write(const char *path, const void *buf, size_t len, bool force)
+{
+	struct otk_file_writer w;
+	int rc = otk_file_writer_open(&w, path, force);
+	if (rc < 0)
+		return rc;
+	if ((rc = otk_file_writer_write(&w, buf, len)) < 0) {
+		otk_file_writer_abort(&w);
+		return rc;
+	}
+	return otk_file_writer_commit(&w);
 }

@@ -1,5 +1,6 @@
 /* Intel HEX reader and writer (see otk/hex.h and docs/hex.md). */
 #define _POSIX_C_SOURCE 200809L
+#include "otk/file.h"
 #include "otk/hex.h"
 
 #include <errno.h>
@@ -626,76 +627,26 @@ int otk_hex_write(const struct otk_memimage *img, const struct otk_hex_write_opt
 	return OTK_OK;
 }
 
-/* File sink: plain write(2) of each buffer. */
-static int fd_sink(void *ctx, const void *buf, size_t len)
+/* File sink: appends to an otk_file_writer. */
+static int file_sink(void *ctx, const void *buf, size_t len)
 {
-	int fd = *(int *)ctx;
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return OTK_EIO;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return OTK_OK;
+	return otk_file_writer_write(ctx, buf, len);
 }
 
 int otk_hex_write_file(const struct otk_memimage *img, const struct otk_hex_write_opts *opts,
 		       const char *path, bool force)
 {
 	/* Same protocol as otk_file_write(): temp file, fsync, link or rename. */
-	struct stat st;
+	struct otk_file_writer w;
 	if (opts && opts->record_len > 255)
 		return OTK_EINVAL;
-	if (!force && lstat(path, &st) == 0)
-		return OTK_EEXIST;
-	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
-	if (!tmp)
-		return OTK_ENOMEM;
-	snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		free(tmp);
-		return OTK_EIO;
+	int rc = otk_file_writer_open(&w, path, force);
+	if (rc < 0)
+		return rc;
+	rc = otk_hex_write_to(img, opts, file_sink, &w);
+	if (rc < 0) {
+		otk_file_writer_abort(&w);
+		return rc;
 	}
-	int rc = otk_hex_write_to(img, opts, fd_sink, &fd);
-	if (rc != OTK_OK)
-		goto fail;
-	rc = OTK_EIO;
-	if (fsync(fd) != 0 && errno != EINVAL)
-		goto fail;
-	if (fchmod(fd, 0644) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (!force) {
-		/* link() refuses to replace, closing the race with a new file */
-		if (link(tmp, path) != 0) {
-			if (errno == EEXIST)
-				rc = OTK_EEXIST;
-			goto fail;
-		}
-		unlink(tmp);
-	} else if (rename(tmp, path) != 0) {
-		goto fail;
-	}
-	free(tmp);
-	return OTK_OK;
-fail: {
-	int e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	errno = e;
-	return rc;
-}
+	return otk_file_writer_commit(&w);
 }

@@ -28,6 +28,26 @@ int otk_file_read(const char *path, size_t max, uint8_t **buf, size_t *len);
  */
 int otk_file_write(const char *path, const void *buf, size_t len, bool force);
 
+/*
+ * Streaming form of otk_file_write() for outputs built piece by piece:
+ * otk_file_writer_open() refuses an existing path without force and opens a
+ * temporary file beside it; otk_file_writer_write() appends;
+ * otk_file_writer_commit() fsyncs and moves it into place (link() without
+ * force, so a file that appeared meanwhile is not replaced; rename() with
+ * force).  otk_file_writer_abort() removes the temporary file.  After commit
+ * or abort the writer is finished; abort after a failed commit is a no-op.
+ */
+struct otk_file_writer {
+	int fd;
+	bool force;
+	char *tmp;
+	const char *path;
+};
+int otk_file_writer_open(struct otk_file_writer *w, const char *path, bool force);
+int otk_file_writer_write(struct otk_file_writer *w, const void *buf, size_t len);
+int otk_file_writer_commit(struct otk_file_writer *w);
+void otk_file_writer_abort(struct otk_file_writer *w);
+
 /* True when path names an existing file system entry. */
 bool otk_file_exists(const char *path);
 
