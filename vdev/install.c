@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "otk/assets.h"
+#include "otk/bundle.h"
 #include "otk/error.h"
 #include "otk/file.h"
 #include "otk/module.h"
@@ -30,6 +32,164 @@ static const char *what(int rc)
 	}
 }
 
+/*
+ * Feed one file through the update engine (begin, write in chunks, finish
+ * with apply).  verbose: print each accepted module.  Returns 0 or 1.
+ */
+static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t len, bool ota,
+		bool verbose)
+{
+	if (len > UINT32_MAX) {
+		vdev_error(file, "too large");
+		return 1;
+	}
+	uint8_t sha[OTK_SHA256_LEN];
+	otk_sha256(data, len, sha);
+	struct otk_module m;
+	uint8_t fn = otk_module_parse(data, len, &m) == OTK_OK ? m.prefix.function : 0;
+	long off = otk_update_begin(&v->upd, (uint32_t)len, sha, ota ? 0 : OTK_UPDATE_LOCAL, fn);
+	if (off < 0) {
+		vdev_error(file, "refused: %s%s", what((int)off),
+			   off == OTK_EUPD_BUSY ? " (run the device to apply the pending update)" : "");
+		return 1;
+	}
+	if (off > 0)
+		printf("%s: resuming at byte %ld of %zu\n", file, off, len);
+	int rc;
+	for (size_t pos = (size_t)off; pos < len; pos += CHUNK) {
+		size_t n = len - pos < CHUNK ? len - pos : CHUNK;
+		if ((rc = otk_update_write(&v->upd, (uint32_t)pos, data + pos, n)) < 0) {
+			vdev_error(file, "writing byte %zu: %s", pos, otk_strerror(rc));
+			return 1;
+		}
+	}
+	struct otk_update_result res;
+	memset(&res, 0, sizeof res);
+	res.failed = -1;
+	rc = otk_update_finish(&v->upd, OTK_FINISH_APPLY, &res);
+	if (rc < 0) {
+		char name[64] = "file";
+		if (res.failed >= 0 && res.failed < (int)res.nmodules)
+			vdev_module_name(res.modules[res.failed].function, res.modules[res.failed].index,
+					 name, sizeof name);
+		vdev_error(file, "rejected: %s: %s", name, what(rc));
+		return 1;
+	}
+	if (!verbose)
+		return 0;
+	if (res.nmodules == 1 && res.modules[0].function == OTK_FUNC_ASSET) {
+		printf("%s: asset module of %zu bytes: stored in the asset store\n", file, len);
+		return 0;
+	}
+	for (unsigned i = 0; i < res.nmodules; i++) {
+		char name[64];
+		const struct otk_prefix *p = &res.modules[i];
+		printf("%s: %s version %u for %s, %u bytes at 0x%08x: accepted\n", file,
+		       vdev_module_name(p->function, p->index, name, sizeof name), p->version,
+		       v->layout->name, p->end - p->start + OTK_CRC_SIZE, p->start);
+	}
+	printf("%s: applied; the copy happens at the next run\n", file);
+	return 0;
+}
+
+static int collect_dep(void *ctx, const struct otk_ext_asset *a)
+{
+	struct vdev *v = ctx;
+	if (v->nreq >= VDEV_MAX_ASSETS || a->name_len > OTK_ASSET_STORE_NAME_MAX ||
+	    a->hash_len != OTK_SHA256_LEN)
+		return OTK_ENOSPC;
+	struct otk_asset_id *id = &v->req[v->nreq++];
+	memset(id, 0, sizeof *id);
+	id->name_len = a->name_len;
+	memcpy(id->name, a->name, a->name_len);
+	memcpy(id->hash, a->hash, OTK_SHA256_LEN);
+	return 0;
+}
+
+static bool is_required(const struct vdev *v, const char *name, const uint8_t *hash)
+{
+	for (size_t i = 0; i < v->nreq; i++)
+		if (strcmp(v->req[i].name, name) == 0 && memcmp(v->req[i].hash, hash, OTK_SHA256_LEN) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A bundle: the assets the device lacks (name + hash not stored), each as a
+ * compressed asset module through the update engine with the asset store
+ * attached, then the application.
+ */
+static int install_bundle(struct vdev *v, const char *file, bool ota)
+{
+	struct otk_bundle b;
+	char err[256];
+	int rc = otk_bundle_read(file, &b, err, sizeof err);
+	if (rc < 0) {
+		vdev_error(file, "%s", err);
+		return 1;
+	}
+	int status = 1;
+	struct otk_module m;
+	if (!b.app.data) {
+		vdev_error(file, "the bundle has no application (.bin at its root)");
+		goto out;
+	}
+	if ((rc = otk_module_parse(b.app.data, b.app.len, &m)) < 0) {
+		vdev_error(file, "%s: %s", b.app.name, otk_strerror(rc));
+		goto out;
+	}
+	v->nreq = 0;
+	if ((rc = otk_assets_list(&m, collect_dep, v)) < 0) {
+		vdev_error(file, "%s: asset dependencies: %s", b.app.name, otk_strerror(rc));
+		goto out;
+	}
+	if (!vdev_assets_open(v))
+		goto out;
+	if (!v->has_assets && b.nassets) {
+		vdev_error(file, "%s has no asset storage", v->layout->name);
+		goto out;
+	}
+	unsigned sent = 0, skipped = 0;
+	for (size_t i = 0; i < b.nassets; i++) {
+		const struct otk_bundle_entry *e = &b.assets[i];
+		const char *name = strncmp(e->name, "assets/", 7) == 0 ? e->name + 7 : e->base;
+		char label[4200];
+		uint8_t hash[OTK_SHA256_LEN];
+		struct otk_asset_info info;
+		otk_asset_hash(e->data, e->len, hash);
+		snprintf(label, sizeof label, "%s: asset %s", file, name);
+		if (!is_required(v, name, hash)) {
+			printf("%s (%zu bytes): skipped, not required by the application\n", label, e->len);
+			skipped++;
+			continue;
+		}
+		if (otk_asset_store_find(&v->astore, name, strlen(name), hash, &info) == OTK_OK) {
+			printf("%s (%zu bytes): skipped, already stored\n", label, e->len);
+			skipped++;
+			continue;
+		}
+		uint8_t *mod;
+		size_t mlen;
+		if ((rc = otk_asset_module_create(e->data, e->len, name, 0, true, &mod, &mlen)) < 0) {
+			vdev_error(label, "cannot build the asset module: %s", otk_strerror(rc));
+			goto out;
+		}
+		rc = feed(v, label, mod, mlen, ota, false);
+		free(mod);
+		if (rc)
+			goto out;
+		printf("%s (%zu bytes, module %zu bytes): sent, stored\n", label, e->len, mlen);
+		sent++;
+	}
+	printf("%s: assets: %u sent, %u skipped\n", file, sent, skipped);
+	char label[4200];
+	snprintf(label, sizeof label, "%s: %s", file, b.app.name);
+	status = feed(v, label, b.app.data, b.app.len, ota, true);
+out:
+	otk_bundle_free(&b);
+	return status;
+}
+
 int cmd_install(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -46,7 +206,7 @@ int cmd_install(int argc, char **argv)
 		}
 	}
 	if (optind + 2 != argc)
-		return vdev_usage_error("install: need DIR and FILE.bin");
+		return vdev_usage_error("install: need DIR and FILE.bin or BUNDLE.zip");
 	const char *dir = argv[optind], *file = argv[optind + 1];
 	uint8_t *data;
 	size_t len;
@@ -64,48 +224,23 @@ int cmd_install(int argc, char **argv)
 	}
 	if (!vdev_update_init(v))
 		goto out;
-	if (len > UINT32_MAX) {
-		vdev_error(file, "too large");
-		goto out;
-	}
-	uint8_t sha[OTK_SHA256_LEN];
-	otk_sha256(data, len, sha);
-	struct otk_module m;
-	uint8_t fn = otk_module_parse(data, len, &m) == OTK_OK ? m.prefix.function : 0;
-	long off = otk_update_begin(&v->upd, (uint32_t)len, sha, ota ? 0 : OTK_UPDATE_LOCAL, fn);
-	if (off < 0) {
-		vdev_error(file, "refused: %s%s", what((int)off),
-			   off == OTK_EUPD_BUSY ? " (run the device to apply the pending update)" : "");
-		goto out;
-	}
-	if (off > 0)
-		printf("%s: resuming at byte %ld of %zu\n", file, off, len);
-	for (size_t pos = (size_t)off; pos < len; pos += CHUNK) {
-		size_t n = len - pos < CHUNK ? len - pos : CHUNK;
-		if ((rc = otk_update_write(&v->upd, (uint32_t)pos, data + pos, n)) < 0) {
-			vdev_error(file, "writing byte %zu: %s", pos, otk_strerror(rc));
+	if (len >= 4 && memcmp(data, "PK\003\004", 4) == 0) {
+		status = install_bundle(v, file, ota);
+	} else {
+		/* a single module: the store is attached so asset modules are accepted,
+		 * with the installed application's list (the store keeps only those) */
+		if (!vdev_assets_open(v))
 			goto out;
-		}
+		static uint8_t scan[4096];
+		struct otk_installed mods[16];
+		int n = otk_installed_scan(&v->dev, scan, sizeof scan, mods, 16);
+		for (int i = 0; i < n; i++)
+			if (mods[i].role == OTK_AREA_USER && mods[i].status == OTK_OK) {
+				(void)vdev_assets_deps(v, &mods[i]);
+				break;
+			}
+		status = feed(v, file, data, len, ota, true);
 	}
-	struct otk_update_result res;
-	rc = otk_update_finish(&v->upd, OTK_FINISH_APPLY, &res);
-	if (rc < 0) {
-		char name[64] = "file";
-		if (res.failed >= 0 && res.failed < (int)res.nmodules)
-			vdev_module_name(res.modules[res.failed].function, res.modules[res.failed].index,
-					 name, sizeof name);
-		vdev_error(file, "rejected: %s: %s", name, what(rc));
-		goto out;
-	}
-	for (unsigned i = 0; i < res.nmodules; i++) {
-		char name[64];
-		const struct otk_prefix *p = &res.modules[i];
-		printf("%s: %s version %u for %s, %u bytes at 0x%08x: accepted\n", file,
-		       vdev_module_name(p->function, p->index, name, sizeof name), p->version,
-		       v->layout->name, p->end - p->start + OTK_CRC_SIZE, p->start);
-	}
-	printf("%s: applied; the copy happens at the next run\n", file);
-	status = 0;
 out:
 	vdev_close(v);
 	free(v);

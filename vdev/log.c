@@ -105,25 +105,3 @@ const char *otakit_device_id(void)
 {
 	return g_device_id;
 }
-
-int otakit_asset_count(void)
-{
-	return 0;
-}
-
-int otakit_asset_get(int i, struct otakit_asset *out)
-{
-	(void)i;
-	if (out)
-		memset(out, 0, sizeof *out);
-	return -1;
-}
-
-long otakit_asset_read(int i, uint32_t offset, void *buf, size_t len)
-{
-	(void)i;
-	(void)offset;
-	(void)buf;
-	(void)len;
-	return -1;
-}

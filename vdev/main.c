@@ -14,8 +14,11 @@ static const char usage[] =
 	"  run DIR [--for SECONDS] [--loops N] [--safe-mode] [--dfu] [--listen]\n"
 	"      boot: complete a pending update, print the boot decision and the LED,\n"
 	"      then run the user part (native apps run; ARM images are not executable)\n"
-	"  install DIR FILE.bin [--ota]\n"
-	"      feed a module file to the update engine (local install, or OTA policy)\n"
+	"  install DIR FILE.bin|BUNDLE.zip [--ota]\n"
+	"      feed a module file to the update engine (local install, or OTA policy);\n"
+	"      a bundle sends the assets the device lacks (as asset modules), then the app\n"
+	"  bundle APP.bin --assets DIR --saveTo OUT.zip [--force]\n"
+	"      an Asset OTA bundle for a virtual device (otakit bundle refuses gcc)\n"
 	"  build-app APP.so -o OUT.bin [--platform NAME] [--device-os VERSION] [--version N]\n"
 	"      wrap a native application in a user part module\n"
 	"\n"
@@ -47,6 +50,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "install") == 0)
 		return cmd_install(argc - 1, argv + 1);
+	if (strcmp(cmd, "bundle") == 0)
+		return cmd_bundle(argc - 1, argv + 1);
 	if (strcmp(cmd, "build-app") == 0)
 		return cmd_build_app(argc - 1, argv + 1);
 	return vdev_usage_error("unknown command '%s'", cmd);

@@ -222,6 +222,11 @@ static int run_native(const uint8_t *body, size_t len, unsigned long max_loops)
 		return 1;
 	}
 	SYS_INFO("user part: native application (%zu bytes), running setup() then loop()", len);
+	int hr = vdev_assets_run_handler();
+	if (hr > 0)
+		SYS_INFO("assets: onAssetOta handler called");
+	else if (hr < 0)
+		SYS_ERROR("assets: %s", otk_strerror(hr));
 	if (setup_fn && !vdev_should_stop())
 		setup_fn();
 	unsigned long n = 0;
@@ -326,8 +331,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	vdev_set_device_id(v->id);
 	SYS_INFO("booting %s device %s", v->layout->name, v->id);
-	if (!vdev_update_init(v))
+	if (!vdev_update_init(v) || !vdev_assets_open(v))
 		goto out_close;
+	vdev_assets_bind(v);
 	if (otk_update_pending(&v->upd))
 		SYS_INFO("update: %u module(s) waiting to be copied into place", v->upd.nslots);
 	int rc = otk_boot(&v->dev, &v->upd, scan, sizeof scan, requests, &r);
@@ -347,6 +353,42 @@ int cmd_run(int argc, char **argv)
 
 	char why[256];
 	reason_text(&r, why, sizeof why);
+	/* Asset OTA: the running app's required assets must all be stored. */
+	if (r.mode == OTK_MODE_NORMAL && r.reason != OTK_REASON_NO_USER) {
+		for (size_t i = 0; i < r.nmods; i++) {
+			if (r.mods[i].role != OTK_AREA_USER || r.mods[i].status != OTK_OK)
+				continue;
+			int dn = vdev_assets_deps(v, &r.mods[i]);
+			if (dn < 0) {
+				SYS_WARN("assets: cannot read the user part's asset dependencies: %s",
+					 otk_strerror(dn));
+				break;
+			}
+			if (!v->has_assets) {
+				if (dn > 0) {
+					r.mode = OTK_MODE_SAFE;
+					put(why, sizeof why, "user part needs %d asset(s) and %s has no asset storage",
+					    dn, v->layout->name);
+				}
+				break;
+			}
+			int ar = otk_assets_boot(&v->assets);
+			if (ar == OTK_EASSET_MISSING) {
+				const struct otk_asset_id *m = vdev_assets_first_missing(v);
+				r.mode = OTK_MODE_SAFE;
+				put(why, sizeof why, "missing asset %s (%u of %d required asset(s) not stored)",
+				    m ? m->name : "?", v->assets.missing, dn);
+			} else if (ar < 0) {
+				SYS_ERROR("assets: %s", otk_strerror(ar));
+			} else if (dn > 0) {
+				static const char *const st[] = { "none", "handled", "want" };
+				uint8_t s = otk_assets_state(&v->assets);
+				SYS_INFO("assets: %d required, all stored; state %s", dn,
+					 s < 3 ? st[s] : "?");
+			}
+			break;
+		}
+	}
 	bool app = false;
 	if (r.mode == OTK_MODE_DFU) {
 		SYS_WARN("boot: DFU mode: %s", why);

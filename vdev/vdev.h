@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "otk/asset_api.h"
+#include "otk/asset_store.h"
 #include "otk/boot.h"
 #include "otk/flash.h"
 #include "otk/inflate.h"
@@ -16,6 +18,7 @@
 #define VDEV_ERASE_SIZE 4096u
 #define VDEV_WRITE_ALIGN 4u
 #define VDEV_DEFAULT_DOS "6.3.2"
+#define VDEV_MAX_ASSETS 64u
 
 /*
  * File-backed NOR flash (flashfile.c): one file per flash device of the
@@ -49,6 +52,13 @@ struct vdev {
 	struct otk_inflate inf;
 	uint8_t buf[4096];
 	uint8_t window[32768];
+	/* asset store over the layout's asset area (assets.c) */
+	bool has_assets;
+	struct otk_asset_store astore;
+	struct otk_assets assets;
+	struct otk_asset_id req[VDEV_MAX_ASSETS];   /* the app's dependency list */
+	size_t nreq;
+	uint8_t abuf[4096];
 };
 
 /* Extent of a storage's areas in the layout; false when it has none. */
@@ -59,6 +69,22 @@ bool vdev_open(struct vdev *v, const char *dir);
 /* otk_update_init on the device; prints errors. */
 bool vdev_update_init(struct vdev *v);
 void vdev_close(struct vdev *v);
+
+/*
+ * Assets (assets.c): open the asset store over the layout's asset area
+ * (false, with a message, when the area cannot be used; has_assets tells
+ * whether the layout has one), with req[0..nreq) as the app's list, and
+ * attach it to the update engine.  vdev_assets_deps reads the asset
+ * dependencies of the installed user part into req.  vdev_assets_bind makes
+ * the device's assets what the application API (otakit_assets_*) serves.
+ */
+bool vdev_assets_open(struct vdev *v);
+int vdev_assets_deps(struct vdev *v, const struct otk_installed *user);
+void vdev_assets_bind(struct vdev *v);
+/* The app's onAssetOta handler, when registered and the state is WANT: 1 ran. */
+int vdev_assets_run_handler(void);
+/* The first required asset not stored (NULL when none). */
+const struct otk_asset_id *vdev_assets_first_missing(struct vdev *v);
 
 /* Logging (log.c): "0000012345 [cat] INFO: text" on stdout, line-buffered. */
 void vlog_start(void);
@@ -85,6 +111,7 @@ int cmd_create(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_install(int argc, char **argv);
 int cmd_build_app(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
 int vdev_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vdev_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool vdev_parse_u32(const char *s, uint32_t *v);

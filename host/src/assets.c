@@ -251,11 +251,20 @@ int otk_assets_set_deps(const uint8_t *in, size_t len, const struct otk_asset_re
 		return rc;
 	if (m.prefix.flags & (OTK_FLAG_COMPRESSED | OTK_FLAG_COMBINED))
 		return OTK_EUNSUPPORTED;
-	/* Only modules whose prefix was found with full confidence are edited:
-	 * after a guess, the edited file might not be found the same way. */
-	if (m.size != len || (m.warnings & (OTK_WARN_SUFFIX_SIZE | OTK_WARN_PREFIX_GUESSED)))
-		return OTK_EINVAL;
+	/*
+	 * Only modules whose prefix was found with full confidence are edited:
+	 * after a guess, the edited file might not be found the same way.  One
+	 * exception: a prefix at offset 0 that misses only the reference
+	 * reader's "known platform" point, for a platform our table does know
+	 * (gcc, the virtual device).  Offset 0 is tried first and nothing in an
+	 * edit can make another offset score higher.
+	 */
 	const struct otk_platform *plat = otk_platform_by_id(m.prefix.platform);
+	bool trusted = !(m.warnings & OTK_WARN_PREFIX_GUESSED) ||
+		       (plat && m.prefix_offset == 0 && m.prefix_score == OTK_PREFIX_SCORE_MAX - 1 &&
+			!otk_platform_id_is_device(m.prefix.platform));
+	if (m.size != len || (m.warnings & OTK_WARN_SUFFIX_SIZE) || !trusted)
+		return OTK_EINVAL;
 	if (!plat)
 		return OTK_EUNSUPPORTED;
 	const struct otk_platform_module *info = module_info(plat, &m.prefix);
