@@ -7,27 +7,10 @@
 # again; an app requiring an asset the device lacks boots into safe mode
 # naming it.
 set -uo pipefail
-build=${OTK_BUILD:?OTK_BUILD must name the build directory}
-V=$build/vdev/otakit-vdev
-EX=$build/examples/asset-ota
+EX=${OTK_BUILD:?OTK_BUILD must name the build directory}/examples/asset-ota
 APP=$EX/asset_ota.bin
 SRC=${OTK_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
-if [[ ! -x $V || ! -f $APP ]]; then
-	echo "skipped: $V or $APP not built"
-	exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-has() {
-	if grep -qE -- "$3" "$2"; then ok "$1"; else bad "$1: no /$3/ in:"; cat "$2"; fi
-}
-hasnt() {
-	if grep -qE -- "$3" "$2"; then bad "$1: /$3/ found in:"; cat "$2"; else ok "$1"; fi
-}
+source "$(dirname "$0")/lib/vdev.sh"
 # the [app] lines of a run log, without timestamps
 applines() { sed -n 's/^[0-9]\{10\} \[app\] //p' "$1"; }
 

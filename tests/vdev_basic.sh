@@ -5,28 +5,10 @@
 # (a power cut) during an install and during the copy at boot, after which
 # the next run recovers.
 set -uo pipefail
-build=${OTK_BUILD:?OTK_BUILD must name the build directory}
 cli=${OTK_CLI:?OTK_CLI must name the otakit binary}
-V=$build/vdev/otakit-vdev
-APP=$build/examples/hello/hello.bin
-SO=$build/examples/hello/hello.so
-if [[ ! -x $V || ! -f $APP ]]; then
-	echo "skipped: $V or $APP not built"
-	exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-# has NAME FILE PATTERN: FILE matches the extended regex
-has() {
-	if grep -qE -- "$3" "$2"; then ok "$1"; else bad "$1: no /$3/ in:"; cat "$2"; fi
-}
-hasnt() {
-	if grep -qE -- "$3" "$2"; then bad "$1: /$3/ found in:"; cat "$2"; else ok "$1"; fi
-}
+APP=${OTK_BUILD:?}/examples/hello/hello.bin
+SO=$OTK_BUILD/examples/hello/hello.so
+source "$(dirname "$0")/lib/vdev.sh"
 
 # --- create -----------------------------------------------------------------
 "$V" create d --platform gcc --id 0123456789ABCDEF01234567 >out.txt 2>&1

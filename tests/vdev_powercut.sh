@@ -5,19 +5,9 @@
 # boot (and a second cut during the recovery boot); after each, the device
 # must boot a valid application (old or new), and finish with the new one.
 set -uo pipefail
-build=${OTK_BUILD:?OTK_BUILD must name the build directory}
-V=$build/vdev/otakit-vdev
-SO=$build/examples/hello/hello.so
-APP=$build/examples/hello/hello.bin
-if [[ ! -x $V || ! -f $APP ]]; then
-	echo "skipped: $V or $APP not built"
-	exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+SO=${OTK_BUILD:?OTK_BUILD must name the build directory}/examples/hello/hello.so
+APP=$OTK_BUILD/examples/hello/hello.bin
+source "$(dirname "$0")/lib/vdev.sh"
 
 "$V" create base --platform gcc --id 00112233445566778899aabb >/dev/null || exit 1
 "$V" install base "$APP" >/dev/null || exit 1
