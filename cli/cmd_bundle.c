@@ -171,17 +171,6 @@ static bool assets_push(struct asset_list *l, const char *name, uint8_t *data, s
 	return v[l->n - 1].name != NULL;
 }
 
-static bool skipped_name(const char *n)
-{
-	static const char *const special[] = { ".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX" };
-	if (n[0] == '.')
-		return true;
-	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
-		if (strcmp(n, special[i]) == 0)
-			return true;
-	return false;
-}
-
 static int byte_order(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
@@ -208,7 +197,7 @@ static bool read_asset_dir(const char *dir, struct asset_list *l)
 	bool ok = true;
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
-		char *path = ok && !skipped_name(name) ? join(dir, name) : NULL;
+		char *path = ok && !otk_asset_name_skipped(name) ? join(dir, name) : NULL;
 		if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 			size_t len;
 			uint8_t *data = cli_read_file(path, &len);

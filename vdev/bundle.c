@@ -86,7 +86,7 @@ int cmd_bundle(int argc, char **argv)
 	while ((de = readdir(d))) {
 		char path[4200];
 		struct stat st;
-		if (de->d_name[0] == '.')
+		if (otk_asset_name_skipped(de->d_name))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))

@@ -390,3 +390,14 @@ int otk_assets_check_limits(const struct otk_platform *p, struct otk_asset_size 
 	r->over_total = r->total > r->max_total;
 	return (r->first_over_single < n || r->over_total) ? OTK_ERANGE : OTK_OK;
 }
+
+bool otk_asset_name_skipped(const char *name)
+{
+	static const char *const special[] = { "Thumbs.db", "desktop.ini", "__MACOSX" };
+	if (name[0] == '.')
+		return true; /* dotfiles, .DS_Store among them */
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+		if (strcmp(name, special[i]) == 0)
+			return true;
+	return false;
+}

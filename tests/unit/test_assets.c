@@ -304,6 +304,18 @@ static void test_limits(void **state)
 	assert_int_equal(otk_assets_check_limits(photon, many, 1, false, &r), OTK_EUNSUPPORTED);
 }
 
+/* The names the reference CLI leaves out of an asset directory. */
+static void test_asset_name_skipped(void **state)
+{
+	(void)state;
+	const char *skip[] = { ".hidden", ".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX" };
+	const char *keep[] = { "logo.png", "test1.json", "thumbs.db", "x.DS_Store", "env" };
+	for (size_t i = 0; i < 5; i++) {
+		assert_true(otk_asset_name_skipped(skip[i]));
+		assert_false(otk_asset_name_skipped(keep[i]));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_asset_module),
 		cmocka_unit_test(test_asset_type),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_asset_name_skipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

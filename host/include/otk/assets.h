@@ -108,4 +108,10 @@ uint32_t otk_asset_device_max(const struct otk_platform *p);
 int otk_assets_check_limits(const struct otk_platform *p, struct otk_asset_size *a, size_t n,
 			    bool strict, struct otk_asset_limit_report *r);
 
+/*
+ * True for directory entries the reference CLI leaves out of a bundle's
+ * assets: dotfiles, .DS_Store, Thumbs.db, desktop.ini and __MACOSX.
+ */
+bool otk_asset_name_skipped(const char *name);
+
 #endif
