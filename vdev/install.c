@@ -47,7 +47,8 @@ static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t le
 	otk_sha256(data, len, sha);
 	struct otk_module m;
 	uint8_t fn = otk_module_parse(data, len, &m) == OTK_OK ? m.prefix.function : 0;
-	long off = otk_update_begin(&v->upd, (uint32_t)len, sha, ota ? 0 : OTK_UPDATE_LOCAL, fn);
+	struct otk_update_start st = { (uint32_t)len, sha, ota ? 0 : OTK_UPDATE_LOCAL, fn, 0 };
+	long off = otk_update_begin(&v->upd, &st);
 	if (off < 0) {
 		vdev_error(file, "refused: %s%s", what((int)off),
 			   off == OTK_EUPD_BUSY ? " (run the device to apply the pending update)" : "");

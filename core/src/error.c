@@ -40,6 +40,8 @@ const char *otk_strerror(int err)
 	case OTK_EUPD_UNSUPPORTED: return "update module kind not supported";
 	case OTK_EUPD_BUSY: return "an update is waiting to be applied at reboot";
 	case OTK_EUPD_GAP: return "update data out of order";
+	case OTK_EUPD_WINDOW: return "update chunk beyond the receive window";
+	case OTK_EUPD_UNALIGNED: return "update chunk not on a chunk boundary or of the wrong length";
 	case OTK_EUPD_SIZE: return "update size invalid";
 	case OTK_EUPD_COPY: return "copying the update into place failed";
 	case OTK_EASSET_NOSPC: return "asset storage full";

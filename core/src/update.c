@@ -357,10 +357,68 @@ int otk_image_check(const struct otk_flash_area *fa, bool grows_left, uint16_t p
 
 /* --- begin / write --------------------------------------------------- */
 
-long otk_update_begin(struct otk_update *u, uint32_t size, const uint8_t *file_sha,
-		      uint32_t flags, uint8_t function)
+static int forget(struct otk_update *u);
+
+/* Bytes of a file that hold its prefix, wherever it is (module.h offsets). */
+#define LEARN_BYTES (0x200u + OTK_PREFIX_SIZE)
+
+/* SHA-256 of staging [from, to) into the running hash. */
+static int hash_staging(struct otk_update *u, struct otk_sha256 *sha, uint32_t from, uint32_t to)
+{
+	while (from < to) {
+		uint32_t n = to - from;
+		if (n > u->cfg.buf_size)
+			n = (uint32_t)u->cfg.buf_size;
+		int rc = otk_flash_read(&u->ota, from, u->cfg.buf, n);
+		if (rc)
+			return rc;
+		otk_sha256_update(sha, u->cfg.buf, n);
+		from += n;
+	}
+	return OTK_OK;
+}
+
+/*
+ * What the module function decides at begin, or once it is learnt from
+ * the prefix: an asset module over the store's limit is refused.
+ */
+static int function_known(struct otk_update *u)
+{
+	/* spec: an asset module over (asset storage - 16 blocks) is refused at start */
+	if (u->function == OTK_FUNC_ASSET && u->assets &&
+	    u->size > otk_asset_store_max_module(u->assets->store))
+		return OTK_EASSET_TOOBIG;
+	u->limit = u->size;
+	return OTK_OK;
+}
+
+/* The function from the prefix in staging [0, received), when it is there. */
+static int learn_function(struct otk_update *u)
+{
+	struct otk_prefix p;
+	bool erased;
+	if (u->function != OTK_FUNC_NONE || (u->received < u->size && u->received < LEARN_BYTES))
+		return OTK_OK;
+	long at = find_prefix(&u->ota, 0, u->received, 0, &p, &erased);
+	if (at < 0 && at != OTK_ENOPREFIX)
+		return (int)at;
+	if (at < 0)
+		return OTK_OK;      /* not a module: validation says so at finish */
+	u->function = u->p_function = p.function;
+	int rc = function_known(u);
+	if (rc) {
+		/* stop: the same file would be refused again at begin */
+		u->active = false;
+		(void)forget(u);
+	}
+	return rc;
+}
+
+long otk_update_begin(struct otk_update *u, const struct otk_update_start *st)
 {
 	uint8_t digest[OTK_SHA256_LEN];
+	uint32_t size = st->size, flags = st->flags;
+	const uint8_t *file_sha = st->file_sha;
 	int rc;
 
 	/* a new start cancels a running transfer but keeps its progress */
@@ -376,64 +434,94 @@ long otk_update_begin(struct otk_update *u, uint32_t size, const uint8_t *file_s
 		return OTK_EUPD_SIZE;
 	if (size > u->ota.size)
 		return OTK_EUPD_TOOLARGE;
-	/* spec: an asset module over (asset storage - 16 blocks) is refused at start */
-	if (function == OTK_FUNC_ASSET && u->assets &&
-	    size > otk_asset_store_max_module(u->assets->store))
-		return OTK_EASSET_TOOBIG;
+	if (st->chunk_size % u->ota.write_align)
+		return OTK_EINVAL;
+	u->size = size;
+	u->function = st->function;
+	u->limit = size;
+	if (u->function != OTK_FUNC_NONE) {
+		rc = function_known(u);
+		if (rc)
+			return rc;
+	}
 	bool resumable = file_sha && !(flags & (OTK_UPDATE_DISCARD_DATA | OTK_UPDATE_NON_RESUMABLE));
+	uint32_t from = 0;
 
 	if (resumable && u->p_valid && u->p_size == size && u->p_prefix > 0 && u->p_prefix <= size &&
 	    memcmp(u->p_file_sha, file_sha, OTK_SHA256_LEN) == 0) {
-		/* re-hash what staging holds: only a match proves it is ours */
-		otk_sha256_init(&u->sha);
-		for (uint32_t off = 0; off < u->p_prefix;) {
-			uint32_t n = u->p_prefix - off;
-			if (n > u->cfg.buf_size)
-				n = (uint32_t)u->cfg.buf_size;
-			rc = otk_flash_read(&u->ota, off, u->cfg.buf, n);
-			if (rc)
-				return rc;
-			otk_sha256_update(&u->sha, u->cfg.buf, n);
-			off += n;
-		}
-		struct otk_sha256 copy = u->sha;
-		otk_sha256_finish(&copy, digest);
-		if (memcmp(digest, u->p_prefix_sha, OTK_SHA256_LEN) == 0) {
-			u->received = u->saved_at = u->p_prefix;
-			goto started;
+		/* re-hash what staging holds: only a match proves it is ours.
+		 * Resume at the erase unit holding the prefix's end: the rest
+		 * of that unit may hold torn or out-of-order chunks, and a part
+		 * that programs once cannot take them again without an erase. */
+		uint32_t at = u->p_prefix == size ? size : u->p_prefix & ~(u->ota.erase_size - 1u);
+		struct otk_sha256 sha;
+		otk_sha256_init(&sha);
+		rc = hash_staging(u, &sha, 0, at);
+		if (rc)
+			return rc;
+		u->sha = sha;
+		rc = hash_staging(u, &sha, at, u->p_prefix);
+		if (rc)
+			return rc;
+		otk_sha256_finish(&sha, digest);
+		if (memcmp(digest, u->p_prefix_sha, OTK_SHA256_LEN) == 0 && at > 0) {
+			if (u->function == OTK_FUNC_NONE && u->p_function != OTK_FUNC_NONE) {
+				u->function = u->p_function;
+				rc = function_known(u);
+				if (rc)
+					return rc;
+			}
+			if (at != u->p_prefix) {
+				/* persist the rounded prefix before erasing past it */
+				sha = u->sha;
+				otk_sha256_finish(&sha, u->p_prefix_sha);
+				u->p_prefix = at;
+				rc = jwrite(u);
+				if (rc)
+					return rc;
+			}
+			from = at;
 		}
 	}
 
-	/* start over: forget the old progress first, then erase (a resume
-	 * from 0 also erases, as that erase may have been cut short) */
-	u->p_valid = resumable;
-	u->p_size = size;
-	u->p_prefix = 0;
-	u->p_flags = (uint8_t)flags;
-	u->p_function = function;
-	if (file_sha)
-		memcpy(u->p_file_sha, file_sha, OTK_SHA256_LEN);
-	else
-		memset(u->p_file_sha, 0, OTK_SHA256_LEN);
-	otk_sha256(NULL, 0, u->p_prefix_sha);
-	rc = jwrite(u);
-	if (!rc)
-		rc = otk_flash_erase_cover(&u->ota, 0, size);
-	if (rc)
-		return rc;
-	otk_sha256_init(&u->sha);
-	u->received = u->saved_at = 0;
-started:
+	if (from == 0) {
+		/* start over: forget the old progress first, then erase (a
+		 * resume from 0 also erases, as that erase may have been cut
+		 * short) */
+		u->p_valid = resumable;
+		u->p_size = size;
+		u->p_prefix = 0;
+		u->p_flags = (uint8_t)flags;
+		u->p_function = u->function;
+		if (file_sha)
+			memcpy(u->p_file_sha, file_sha, OTK_SHA256_LEN);
+		else
+			memset(u->p_file_sha, 0, OTK_SHA256_LEN);
+		otk_sha256(NULL, 0, u->p_prefix_sha);
+		rc = jwrite(u);
+		if (rc)
+			return rc;
+		otk_sha256_init(&u->sha);
+	}
+	if (from < size) {
+		rc = otk_flash_erase_cover(&u->ota, from, u->limit - from);
+		if (rc)
+			return rc;
+	}
+	u->received = u->saved_at = u->origin = from;
+	u->chunk = st->chunk_size;
+	memset(&u->stats, 0, sizeof(u->stats));
+	if (u->cfg.window_map)
+		memset(u->cfg.window_map, 0, (u->cfg.window_chunks + 31u) / 32u * 4u);
 	u->active = true;
 	u->resumable = resumable;
-	u->size = size;
 	u->flags = (uint8_t)flags;
-	u->function = function;
 	if (file_sha)
 		memcpy(u->file_sha, file_sha, OTK_SHA256_LEN);
 	else
 		memset(u->file_sha, 0, OTK_SHA256_LEN);
-	return (long)u->received;
+	rc = learn_function(u);
+	return rc ? rc : (long)u->received;
 }
 
 int otk_update_save(struct otk_update *u)
@@ -451,38 +539,132 @@ int otk_update_save(struct otk_update *u)
 	return rc;
 }
 
+/* Program len bytes at off (aligned), padding a short last unit. */
+static int stage_put(struct otk_update *u, uint32_t off, const uint8_t *p, uint32_t len)
+{
+	uint32_t whole = len & ~(u->ota.write_align - 1u);
+	int rc = otk_flash_write(&u->ota, off, p, whole);
+	if (rc || whole == len)
+		return rc;
+	uint32_t tail = len - whole;
+	uint32_t n = otk_flash_align_up(&u->ota, tail);
+	memcpy(u->cfg.buf, p + whole, tail);
+	memset(u->cfg.buf + tail, u->ota.erased, n - tail);
+	return otk_flash_write(&u->ota, off + whole, u->cfg.buf, n);
+}
+
+uint32_t otk_update_window_chunks(const struct otk_update *u)
+{
+	return u->cfg.window_map ? u->cfg.window_chunks : 0;
+}
+
+static bool map_get(const struct otk_update *u, uint32_t i)
+{
+	return i < otk_update_window_chunks(u) && (u->cfg.window_map[i / 32u] >> (i % 32u)) & 1u;
+}
+
+/* Drop bit 0: the window moves one chunk on. */
+static void map_shift(struct otk_update *u)
+{
+	uint32_t nw = (otk_update_window_chunks(u) + 31u) / 32u;
+	uint32_t *m = u->cfg.window_map;
+	for (uint32_t w = 0; w < nw; w++)
+		m[w] = (m[w] >> 1) | (w + 1 < nw ? m[w + 1] << 31 : 0);
+}
+
+uint32_t otk_update_ack(const struct otk_update *u, uint32_t *bits, size_t nwords)
+{
+	uint32_t nw = (otk_update_window_chunks(u) + 31u) / 32u;
+	for (size_t w = 0; w < nwords; w++)
+		bits[w] = w < nw && u->active && u->chunk ? u->cfg.window_map[w] : 0;
+	if (!u->chunk || u->received < u->origin)
+		return 0;
+	return (u->received - u->origin + u->chunk - 1u) / u->chunk;
+}
+
+/* Take the chunks already stored right after the contiguous prefix into
+ * it, hashing them from staging. */
+static int advance(struct otk_update *u)
+{
+	while (u->chunk && u->received < u->size && map_get(u, 0)) {
+		uint32_t n = u->size - u->received < u->chunk ? u->size - u->received : u->chunk;
+		int rc = hash_staging(u, &u->sha, u->received, u->received + n);
+		if (rc)
+			return rc;      /* the chunk stays recorded; retried at the next write */
+		u->received += n;
+		map_shift(u);
+	}
+	return OTK_OK;
+}
+
+static int write_chunk(struct otk_update *u, uint32_t offset, const uint8_t *p, size_t len)
+{
+	if (offset < u->origin || (offset - u->origin) % u->chunk ||
+	    !(len == u->chunk || (len < u->chunk && offset + len == u->size)) || len == 0)
+		return OTK_EUPD_UNALIGNED;
+	if (offset < u->received) {
+		u->stats.dup++;
+		return OTK_OK;
+	}
+	uint32_t idx = (offset - u->received) / u->chunk;
+	if ((idx > 0 && idx >= otk_update_window_chunks(u)) || offset + len > u->limit)
+		return OTK_EUPD_WINDOW;
+	if (idx > 0 && map_get(u, idx)) {
+		u->stats.dup++;
+		return OTK_OK;
+	}
+	int rc = stage_put(u, offset, p, (uint32_t)len);
+	if (rc)
+		return rc;
+	u->stats.chunks++;
+	if (idx > 0) {
+		u->cfg.window_map[idx / 32u] |= 1u << (idx % 32u);
+		u->stats.ooo++;
+		return OTK_OK;
+	}
+	otk_sha256_update(&u->sha, p, len);
+	u->received += (uint32_t)len;
+	map_shift(u);
+	return OTK_OK;
+}
+
+static int write_stream(struct otk_update *u, uint32_t offset, const uint8_t *p, size_t len)
+{
+	if (offset > u->received)
+		return OTK_EUPD_GAP;
+	if (offset + len <= u->received) {
+		u->stats.dup++;
+		return OTK_OK;
+	}
+	p += u->received - offset;
+	len -= u->received - offset;
+	bool last = u->received + len == u->size;
+	if ((len & (u->ota.write_align - 1u)) && !last)
+		return OTK_EUPD_UNALIGNED;
+	if (u->received + len > u->limit)
+		return OTK_EUPD_WINDOW;
+	int rc = stage_put(u, u->received, p, (uint32_t)len);
+	if (rc)
+		return rc;
+	u->stats.chunks++;
+	otk_sha256_update(&u->sha, p, len);
+	u->received += (uint32_t)len;
+	return OTK_OK;
+}
+
 int otk_update_write(struct otk_update *u, uint32_t offset, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	int rc;
 	if (!u->active)
 		return OTK_EUPD_STATE;
 	if (offset > u->size || len > u->size - offset)
 		return OTK_EUPD_SIZE;
-	if (offset > u->received)
-		return OTK_EUPD_GAP;
-	if (offset + len <= u->received)
-		return OTK_OK;                  /* duplicate */
-	p += u->received - offset;
-	len -= u->received - offset;
-	bool last = u->received + len == u->size;
-	uint32_t whole = (uint32_t)len & ~(u->ota.write_align - 1u);
-	if (whole != len && !last)
-		return OTK_EINVAL;
-	rc = otk_flash_write(&u->ota, u->received, p, whole);
+	int rc = u->chunk ? write_chunk(u, offset, data, len) : write_stream(u, offset, data, len);
+	if (!rc)
+		rc = advance(u);
+	if (!rc)
+		rc = learn_function(u);
 	if (rc)
 		return rc;
-	if (whole != len) {
-		uint32_t tail = (uint32_t)len - whole;
-		uint32_t n = otk_flash_align_up(&u->ota, tail);
-		memcpy(u->cfg.buf, p + whole, tail);
-		memset(u->cfg.buf + tail, u->ota.erased, n - tail);
-		rc = otk_flash_write(&u->ota, u->received + whole, u->cfg.buf, n);
-		if (rc)
-			return rc;
-	}
-	otk_sha256_update(&u->sha, p, len);
-	u->received += (uint32_t)len;
 	if (u->received == u->size || u->received - u->saved_at >= u->cfg.save_every)
 		return otk_update_save(u);
 	return OTK_OK;

@@ -9,6 +9,17 @@
  * erase is done only half-way (first half of its bytes) and then the flash
  * is dead - every later operation fails with OTK_EIO - until the test
  * "reboots" by calling ff_power_on().
+ *
+ * Two stricter modes, as real parts behave:
+ *   program_once  a write unit (write_align bytes) may be programmed once
+ *                 between erases, even with the same bits (parts with ECC
+ *                 forbid it); a second program is a violation.
+ *   torn          the operation the power dies in leaves random bits instead
+ *                 of a clean half: a torn program clears a random subset of
+ *                 the bits it was clearing, a torn erase leaves random bytes
+ *                 in the part of the range it did not finish.
+ * ff_strict() turns both on; power-cut tests run in both the plain and the
+ * strict flash.
  */
 #ifndef OTK_FAKEFLASH_H
 #define OTK_FAKEFLASH_H
@@ -30,7 +41,10 @@ struct fakeflash {
 	unsigned long ops;        /* writes + erases: the cut points */
 	unsigned long cut_at;     /* 0: never */
 	bool dead;
-	unsigned long violations; /* misaligned or bit-setting writes */
+	unsigned long violations; /* misaligned, bit-setting or repeated writes */
+	bool program_once, torn;
+	uint8_t *programmed;      /* program_once: one flag per write unit */
+	uint32_t rnd;             /* torn: pseudo-random state */
 };
 
 static inline void ff_init(struct fakeflash *f, uint32_t size, uint32_t erase_size, uint32_t align)
@@ -41,12 +55,42 @@ static inline void ff_init(struct fakeflash *f, uint32_t size, uint32_t erase_si
 	f->size = size;
 	f->erase_size = erase_size;
 	f->write_align = align;
+	f->programmed = calloc(size / align, 1);
+	f->rnd = 0x2545F491u;
+}
+
+/* Program-once and torn writes (see above). */
+static inline void ff_strict(struct fakeflash *f, bool on)
+{
+	f->program_once = on;
+	f->torn = on;
 }
 
 static inline void ff_free(struct fakeflash *f)
 {
 	free(f->mem);
+	free(f->programmed);
 	f->mem = NULL;
+	f->programmed = NULL;
+}
+
+/* Forget which units were programmed (after a test pokes memory directly). */
+static inline void ff_forget_programmed(struct fakeflash *f)
+{
+	for (uint32_t u = 0; u < f->size / f->write_align; u++) {
+		bool erased = true;
+		for (uint32_t k = 0; k < f->write_align; k++)
+			erased &= f->mem[u * f->write_align + k] == 0xFF;
+		f->programmed[u] = !erased;
+	}
+}
+
+static inline uint8_t ff_random(struct fakeflash *f)
+{
+	f->rnd ^= f->rnd << 13;
+	f->rnd ^= f->rnd >> 17;
+	f->rnd ^= f->rnd << 5;
+	return (uint8_t)(f->rnd >> 8);
 }
 
 static inline void ff_power_on(struct fakeflash *f)
@@ -93,11 +137,23 @@ static inline int ff_write(void *ctx, uint32_t off, const void *buf, size_t len)
 			f->violations++;   /* needs an erase first */
 			return OTK_EIO;
 		}
+	if (f->program_once)
+		for (size_t u = off / f->write_align; u < (off + len) / f->write_align; u++)
+			if (f->programmed[u]) {
+				f->violations++;   /* programmed twice without an erase */
+				return OTK_EIO;
+			}
 	f->writes++;
+	size_t done = len;
 	if (ff_cut_now(f))
-		len = len / 2;
-	for (size_t i = 0; i < len; i++)
+		done = f->torn ? 0 : len / 2;
+	for (size_t i = 0; i < done; i++)
 		f->mem[off + i] &= p[i];
+	if (f->dead && f->torn)
+		for (size_t i = 0; i < len; i++)
+			f->mem[off + i] &= (uint8_t)(p[i] | ff_random(f));
+	for (size_t u = off / f->write_align; u < (off + len) / f->write_align; u++)
+		f->programmed[u] = 1;
 	return f->dead ? OTK_EIO : OTK_OK;
 }
 
@@ -111,9 +167,17 @@ static inline int ff_erase(void *ctx, uint32_t off, size_t len)
 		return OTK_EINVAL;
 	}
 	f->erases++;
+	size_t done = len;
 	if (ff_cut_now(f))
-		len = len / 2;  /* half-erased: the rest keeps its old bytes */
-	memset(f->mem + off, 0xFF, len);
+		done = len / 2;  /* half-erased: the rest keeps its old bytes */
+	memset(f->mem + off, 0xFF, done);
+	memset(f->programmed + off / f->write_align, 0, done / f->write_align);
+	if (f->dead && f->torn) {
+		for (size_t i = done; i < len; i++)
+			f->mem[off + i] = ff_random(f);  /* neither old nor erased */
+		/* and programming it before a full erase is a violation */
+		memset(f->programmed + (off + done) / f->write_align, 1, (len - done) / f->write_align);
+	}
 	return f->dead ? OTK_EIO : OTK_OK;
 }
 

@@ -554,7 +554,8 @@ static int udeliver(struct udev *t, const struct asset *x, unsigned *resumes)
 {
 	uint8_t sha[OTK_SHA256_LEN];
 	otk_sha256(x->mod, x->mod_len, sha);
-	long off = otk_update_begin(&t->u, (uint32_t)x->mod_len, sha, 0, OTK_FUNC_ASSET);
+	struct otk_update_start st = { (uint32_t)x->mod_len, sha, 0, OTK_FUNC_ASSET, 0 };
+	long off = otk_update_begin(&t->u, &st);
 	if (off < 0)
 		return (int)off;
 	if (off > 0 && resumes)
@@ -640,8 +641,9 @@ static void test_update_install(void **state)
 	assert_int_equal(ustart(t, req, 2), OTK_OK);
 	assert_int_equal(t->a.missing, 1);
 	/* too big at begin */
-	assert_int_equal(otk_update_begin(&t->u, otk_asset_store_max_module(&t->s) + 1, NULL, 0,
-					  OTK_FUNC_ASSET), OTK_EASSET_TOOBIG);
+	struct otk_update_start big = { otk_asset_store_max_module(&t->s) + 1, NULL, 0,
+					OTK_FUNC_ASSET, 0 };
+	assert_int_equal(otk_update_begin(&t->u, &big), OTK_EASSET_TOOBIG);
 	uint32_t seed = 3;
 	otk_test_random(&seed, t->ff.mem + 0xB0000, 0x80000);
 	uint8_t *factory = malloc(t->ff.size);
@@ -649,8 +651,17 @@ static void test_update_install(void **state)
 
 	unsigned long total = 0, cuts = 0;
 	unsigned resumes = 0;
-	for (unsigned long cut = 0; cut == 0 || cut <= total; cut++) {
+	/* on the plain fake flash, then program-once with torn writes */
+	for (unsigned long cut = 0, strict = 0; strict < 2; cut++) {
+		if (cut > total && total) {
+			cut = 0;
+			strict++;
+			if (strict == 2)
+				break;
+		}
 		memcpy(t->ff.mem, factory, t->ff.size);
+		ff_forget_programmed(&t->ff);
+		ff_strict(&t->ff, strict);
 		t->ff.ops = 0;
 		t->ff.dead = false;
 		t->ff.cut_at = cut;
@@ -685,10 +696,12 @@ static void test_update_install(void **state)
 			total = t->ff.ops;
 		else
 			cuts++;
+		if (total == 0)
+			fail_msg("no flash operation");
 		assert_int_equal(t->ff.violations, 0);
 	}
-	print_message("asset update through the engine: %lu cut points (%u resumed transfers)\n",
-		      cuts, resumes);
+	print_message("asset update through the engine: %lu cut points, plain and strict flash "
+		      "(%u resumed transfers)\n", cuts, resumes);
 	assert_true(cuts > 20);
 	free(factory);
 	asset_free(&keep);

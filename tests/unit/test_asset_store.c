@@ -34,6 +34,7 @@ struct img {
 };
 
 static uint32_t g_align = 8;
+static bool g_strict;   /* program-once flash with torn writes */
 
 static struct tdev *tdev_new(uint32_t store_size)
 {
@@ -184,14 +185,16 @@ static void test_state_log(void **state)
 		}
 	}
 	assert_int_equal(otk_asset_store_set_state(&t->s, 3), OTK_EINVAL);
-	/* power cuts around a state change: old or new, never anything else */
-	for (unsigned long cut = 1; cut <= 2; cut++) {
+	/* power cuts around a state change: old or new, never anything else;
+	 * on the plain flash, then program-once with torn writes */
+	for (unsigned long cut = 1; cut <= 4; cut++) {
+		ff_strict(&t->ff, cut > 2);
 		for (int i = 0; i < 300; i++) {
 			assert_int_equal(mount(t), OTK_OK);
 			uint8_t before = otk_asset_store_state(&t->s);
 			uint8_t want = before == OTK_ASSET_STATE_WANT ? OTK_ASSET_STATE_HANDLED
 								      : OTK_ASSET_STATE_WANT;
-			t->ff.cut_at = t->ff.ops + cut;
+			t->ff.cut_at = t->ff.ops + (cut - 1) % 2 + 1;
 			int rc = otk_asset_store_set_state(&t->s, want);
 			ff_power_on(&t->ff);
 			assert_int_equal(mount(t), OTK_OK);
@@ -254,6 +257,8 @@ static unsigned long run_cut(struct tdev *t, const uint8_t *factory, const struc
 {
 	uint32_t off[2];
 	memcpy(t->ff.mem, factory, t->ff.size);
+	ff_forget_programmed(&t->ff);
+	ff_strict(&t->ff, g_strict);
 	t->ff.ops = t->ff.writes = t->ff.erases = t->ff.reads = 0;
 	t->ff.dead = false;
 	t->ff.cut_at = cut;
@@ -325,7 +330,8 @@ static void every_cut(const char *what, uint32_t store_size)
 	for (unsigned long cut = 1; cut <= total; cut++)
 		for (unsigned long cut2 = 1; cut2 <= 6; cut2++, doubles++)
 			run_cut(t, factory, &s, cut, cut2);
-	print_message("%s: %lu cut points, plus %lu double cuts\n", what, total, doubles);
+	print_message("%s%s: %lu cut points, plus %lu double cuts\n", what,
+		      g_strict ? " (program-once, torn writes)" : "", total, doubles);
 	free(factory);
 	free(s.old_a.data);
 	free(s.keep.data);
@@ -337,12 +343,16 @@ static void every_cut(const char *what, uint32_t store_size)
 static void test_cut_install(void **state)
 {
 	(void)state;
-	every_cut("install, write unit 8", STORE_SIZE);
-	g_align = 1;
-	every_cut("install, write unit 1", STORE_SIZE);
-	g_align = 256;
-	every_cut("install, write unit 256", STORE_SIZE);
-	g_align = 8;
+	for (int strict = 0; strict < 2; strict++) {
+		g_strict = strict;
+		every_cut("install, write unit 8", STORE_SIZE);
+		g_align = 1;
+		every_cut("install, write unit 1", STORE_SIZE);
+		g_align = 256;
+		every_cut("install, write unit 256", STORE_SIZE);
+		g_align = 8;
+	}
+	g_strict = false;
 }
 
 /* --- limits and bad files --------------------------------------------- */

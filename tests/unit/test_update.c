@@ -87,6 +87,10 @@ static struct img img_combine(struct img a, struct img b)
 
 static struct img g_boot, g_sys1, g_sys2, g_user;
 static uint32_t g_align = 8;   /* write alignment of the fake flash */
+static bool g_strict;          /* program-once flash with torn writes */
+static uint8_t *g_factory_prog;
+#define WINDOW 8u
+static uint32_t g_map[(WINDOW + 31) / 32];
 
 static void put(struct tdev *t, uint32_t addr, struct img m)
 {
@@ -109,6 +113,8 @@ static struct tdev *tdev_new(void)
 	t->cfg.window_size = sizeof(t->window);
 	t->cfg.policy = OTK_POLICY_NO_DOWNGRADE;
 	t->cfg.save_every = 0;
+	t->cfg.window_map = g_map;
+	t->cfg.window_chunks = WINDOW;
 	put(t, A_BOOT, g_boot);
 	put(t, A_SYS1, g_sys1);
 	put(t, A_SYS2, g_sys2);
@@ -150,11 +156,19 @@ static int boot(struct tdev *t)
 	return otk_boot(&t->dev, &t->u, t->buf, sizeof(t->buf), 0, &t->rep);
 }
 
+/* otk_update_begin for a byte stream. */
+static long begin(struct otk_update *u, uint32_t size, const uint8_t *sha, uint32_t flags,
+		  uint8_t func)
+{
+	struct otk_update_start st = { size, sha, flags, func, 0 };
+	return otk_update_begin(u, &st);
+}
+
 /* Deliver a whole file in CHUNK pieces and finish; returns the finish result. */
 static int deliver_u(struct otk_update *u, struct img f, const uint8_t *sha, uint32_t flags,
 		     uint8_t func, enum otk_update_finish_mode mode, struct otk_update_result *res)
 {
-	long off = otk_update_begin(u, (uint32_t)f.len, sha, flags, func);
+	long off = begin(u, (uint32_t)f.len, sha, flags, func);
 	if (off < 0)
 		return (int)off;
 	for (size_t pos = (size_t)off; pos < f.len; pos += CHUNK) {
@@ -181,7 +195,60 @@ struct scenario {
 	int nparts;
 	uint32_t addr[2];
 	struct img old[2], fresh[2];
+	uint32_t chunk;   /* 0: in order; else chunks out of order with losses */
 };
+
+static uint32_t rnd(uint32_t *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+/*
+ * A server sending chunks as OTA v3 does over a lossy link: each round the
+ * chunks of the window that the last UpdateAck did not report, in random
+ * order, each lost with probability 1/4 and sent twice with 1/8.  *acked
+ * follows the contiguous prefix the engine reports.  Returns OTK_OK when
+ * every byte is in, or the first error.
+ */
+static int send_lossy(struct otk_update *u, struct img f, uint32_t off, uint32_t chunk,
+		      uint32_t *seed, uint32_t *acked, unsigned *dups)
+{
+	uint32_t nchunks = (uint32_t)((f.len - off + chunk - 1) / chunk);
+	for (int round = 0; round < 10000; round++) {
+		uint32_t bits[(WINDOW + 31) / 32];
+		uint32_t have = otk_update_ack(u, bits, (WINDOW + 31) / 32);
+		if (have == nchunks)
+			return OTK_OK;
+		uint32_t order[WINDOW];
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < WINDOW && have + i < nchunks; i++)
+			if (!(bits[i / 32] >> (i % 32) & 1))
+				order[n++] = have + i;
+		for (uint32_t i = n; i > 1; i--) {
+			uint32_t j = rnd(seed) % i, x = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = x;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t r = rnd(seed) % 8;
+			if (r < 2)
+				continue;   /* lost */
+			uint32_t pos = off + order[i] * chunk;
+			uint32_t len = f.len - pos < chunk ? (uint32_t)(f.len - pos) : chunk;
+			for (uint32_t k = 0; k < (r == 2 ? 2u : 1u); k++) {
+				int rc = otk_update_write(u, pos, f.data + pos, len);
+				if (rc)
+					return rc;
+				uint32_t c = otk_update_ack(u, NULL, 0);
+				*acked = off + c * chunk < f.len ? off + c * chunk : (uint32_t)f.len;
+			}
+			*dups += r == 2;
+		}
+	}
+	fail_msg("no progress after 10000 rounds");
+	return OTK_EINVAL;
+}
 
 /* 1 all parts new, 0 all old, -1 anything else */
 static int image_state(struct tdev *t, const struct scenario *s)
@@ -211,6 +278,8 @@ static unsigned long run_cut(struct tdev *t, const uint8_t *factory, const struc
 	uint32_t acked = 0;
 	otk_sha256(s->file.data, s->file.len, sha);
 	memcpy(t->ff.mem, factory, FLASH_SIZE);
+	memcpy(t->ff.programmed, g_factory_prog, FLASH_SIZE / t->ff.write_align);
+	ff_strict(&t->ff, g_strict);
 	t->ff.ops = t->ff.writes = t->ff.erases = t->ff.reads = 0;
 	t->ff.dead = false;
 	t->ff.cut_at = cut;
@@ -240,16 +309,28 @@ static unsigned long run_cut(struct tdev *t, const uint8_t *factory, const struc
 			assert_int_equal(t->ff.violations, 0);
 			return t->ff.ops;
 		}
-		long off = otk_update_begin(&t->u, (uint32_t)s->file.len, sha, 0, s->function);
+		struct otk_update_start start = { (uint32_t)s->file.len, sha, 0, s->function, s->chunk };
+		long off = otk_update_begin(&t->u, &start);
 		if (t->ff.dead)
 			continue;
 		assert_true(off >= 0);
-		/* resume exactly after the last acknowledged write */
-		if ((uint32_t)off != acked)
-			fail_msg("%s cut %lu: resumed at %ld, expected %u", s->name, cut, off, acked);
+		/* resume at the erase unit holding the last acknowledged byte
+		 * (the rest of that unit is erased again), or at the end */
+		uint32_t want = acked == s->file.len ? acked : acked & ~(t->ff.erase_size - 1u);
+		if ((uint32_t)off != want)
+			fail_msg("%s cut %lu: resumed at %ld, expected %u", s->name, cut, off, want);
 		if (off > 0)
 			(*resumes)++;
-		for (size_t pos = (size_t)off; pos < s->file.len; pos += CHUNK) {
+		if (s->chunk) {
+			uint32_t seed = (uint32_t)(cut * 31u + cycle), acked32 = acked;
+			unsigned dups = 0;
+			rc = send_lossy(&t->u, s->file, (uint32_t)off, s->chunk, &seed, &acked32, &dups);
+			acked = acked32;
+			if (t->ff.dead)
+				continue;
+			assert_int_equal(rc, OTK_OK);
+		}
+		for (size_t pos = (size_t)off; !s->chunk && pos < s->file.len; pos += CHUNK) {
 			size_t n = s->file.len - pos < CHUNK ? s->file.len - pos : CHUNK;
 			rc = otk_update_write(&t->u, (uint32_t)pos, s->file.data + pos, n);
 			if (t->ff.dead)
@@ -268,7 +349,7 @@ static unsigned long run_cut(struct tdev *t, const uint8_t *factory, const struc
 	}
 }
 
-static void every_cut(const struct scenario *s)
+static void every_cut_in(const struct scenario *s)
 {
 	struct tdev *t = tdev_new();
 	uint8_t *factory = malloc(FLASH_SIZE);
@@ -276,6 +357,9 @@ static void every_cut(const struct scenario *s)
 	uint32_t seed = 77;
 	otk_test_random(&seed, t->ff.mem + 0xB0000, 0x80000);
 	memcpy(factory, t->ff.mem, FLASH_SIZE);
+	ff_forget_programmed(&t->ff);
+	g_factory_prog = malloc(FLASH_SIZE / t->ff.write_align);
+	memcpy(g_factory_prog, t->ff.programmed, FLASH_SIZE / t->ff.write_align);
 	unsigned resumes = 0;
 	unsigned long total = run_cut(t, factory, s, 0, 0, &resumes);
 	assert_true(total > 10);
@@ -287,11 +371,23 @@ static void every_cut(const struct scenario *s)
 	for (unsigned long cut = 1; cut <= total; cut++)
 		for (unsigned long cut2 = 1; cut2 <= 8; cut2++, doubles++)
 			run_cut(t, factory, s, cut, cut2, &resumes);
-	print_message("%s: %lu cut points exercised, plus %lu double cuts (file %zu bytes, "
-		      "%u resumed transfers)\n", s->name, total, doubles, s->file.len, resumes);
+	print_message("%s%s: %lu cut points exercised, plus %lu double cuts (file %zu bytes, "
+		      "%u resumed transfers)\n", s->name, g_strict ? " (program-once, torn writes)" : "",
+		      total, doubles, s->file.len, resumes);
 	assert_true(resumes > 0);
+	free(g_factory_prog);
 	free(factory);
 	tdev_free(t);
+}
+
+/* Every power-cut scenario on the plain fake flash and on the strict one. */
+static void every_cut(const struct scenario *s)
+{
+	g_strict = false;
+	every_cut_in(s);
+	g_strict = true;
+	every_cut_in(s);
+	g_strict = false;
 }
 
 static void test_cut_user(void **state)
@@ -299,7 +395,7 @@ static void test_cut_user(void **state)
 	(void)state;
 	struct img nu = mk(A_USER, OTK_FUNC_USER, 1, 2, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 14000, 9);
 	struct scenario s = { "user part", nu, OTK_FUNC_USER, 1, { A_USER, 0 },
-			      { g_user, { 0 } }, { nu, { 0 } } };
+			      { g_user, { 0 } }, { nu, { 0 } }, 0 };
 	every_cut(&s);
 	free(nu.data);
 }
@@ -310,7 +406,7 @@ static void test_cut_user_geometry(void **state)
 	(void)state;
 	struct img nu = mk(A_USER, OTK_FUNC_USER, 1, 2, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 6001, 13);
 	struct scenario s = { "user part, write unit 1", nu, OTK_FUNC_USER, 1, { A_USER, 0 },
-			      { g_user, { 0 } }, { nu, { 0 } } };
+			      { g_user, { 0 } }, { nu, { 0 } }, 0 };
 	g_align = 1;
 	every_cut(&s);
 	s.name = "user part, write unit 256";
@@ -327,7 +423,7 @@ static void test_cut_compressed_system(void **state)
 	struct img c = img_compress(ns);
 	assert_true(c.len < ns.len);
 	struct scenario s = { "compressed system part", c, OTK_FUNC_SYSTEM, 1, { A_SYS2, 0 },
-			      { g_sys2, { 0 } }, { ns, { 0 } } };
+			      { g_sys2, { 0 } }, { ns, { 0 } }, 0 };
 	every_cut(&s);
 	free(ns.data);
 	free(c.data);
@@ -345,11 +441,112 @@ static void test_cut_combined(void **state)
 	struct img p1 = { c.data, p.end - p.start + 4 };
 	struct img p2 = { c.data + p1.len, c.len - p1.len };
 	struct scenario s = { "combined system + user", c, OTK_FUNC_NONE, 2, { A_SYS2, A_USER },
-			      { g_sys2, g_user }, { p1, p2 } };
+			      { g_sys2, g_user }, { p1, p2 }, 0 };
 	every_cut(&s);
 	free(ns.data);
 	free(nu.data);
 	free(c.data);
+}
+
+/* Chunks out of order with losses and duplicates (OTA v3), the module
+ * function learnt from the prefix for the user part. */
+static void test_cut_out_of_order(void **state)
+{
+	(void)state;
+	struct img nu = mk(A_USER, OTK_FUNC_USER, 1, 2, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 14000, 9);
+	struct scenario s = { "user part, chunks out of order", nu, OTK_FUNC_NONE, 1, { A_USER, 0 },
+			      { g_user, { 0 } }, { nu, { 0 } }, 512 };
+	every_cut(&s);
+	free(nu.data);
+	struct img ns = mk(A_SYS2, OTK_FUNC_SYSTEM, 2, 2001, PLATFORM, OTK_FUNC_SYSTEM, 1, 2000, 40000, 10);
+	struct img c = img_compress(ns);
+	struct scenario s2 = { "compressed system part, 1024-byte chunks out of order", c,
+			       OTK_FUNC_SYSTEM, 1, { A_SYS2, 0 }, { g_sys2, { 0 } }, { ns, { 0 } }, 1024 };
+	g_align = 256;
+	every_cut(&s2);
+	g_align = 8;
+	free(ns.data);
+	free(c.data);
+}
+
+/* Many random delivery orders with losses and duplicates: every one ends
+ * with the file installed, the UpdateAck data following a model. */
+static void test_out_of_order_random(void **state)
+{
+	(void)state;
+	struct img nu = mk(A_USER, OTK_FUNC_USER, 1, 2, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 30000, 21);
+	uint8_t sha[OTK_SHA256_LEN];
+	otk_sha256(nu.data, nu.len, sha);
+	for (uint32_t round = 0; round < 40; round++) {
+		struct tdev *t = tdev_new();
+		assert_int_equal(boot(t), OTK_OK);
+		uint32_t chunk = round % 2 ? 1024 : 512, seed = round + 1, acked = 0;
+		unsigned dups = 0;
+		struct otk_update_start st = { (uint32_t)nu.len, round % 3 ? sha : NULL, 0,
+					       OTK_FUNC_NONE, chunk };
+		assert_int_equal(otk_update_begin(&t->u, &st), 0);
+		assert_int_equal(send_lossy(&t->u, nu, 0, chunk, &seed, &acked, &dups), OTK_OK);
+		assert_int_equal(acked, nu.len);
+		assert_int_equal(t->u.stats.dup, dups);
+		assert_true(t->u.stats.ooo > 0);
+		assert_int_equal(t->u.function, OTK_FUNC_USER);   /* learnt */
+		assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_APPLY, NULL), OTK_OK);
+		assert_int_equal(boot(t), OTK_OK);
+		assert_int_equal(t->rep.copied, 1);
+		assert_memory_equal(t->ff.mem + A_USER, nu.data, nu.len);
+		assert_int_equal(t->ff.violations, 0);
+		tdev_free(t);
+	}
+	free(nu.data);
+}
+
+/* The window's edges, chunk boundaries and the UpdateAck bitmap. */
+static void test_out_of_order_edges(void **state)
+{
+	(void)state;
+	struct tdev *t = tdev_new();
+	struct img a = mk(A_USER, OTK_FUNC_USER, 1, 2, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 20000, 9);
+	uint32_t bits[1];
+	assert_int_equal(boot(t), OTK_OK);
+	struct otk_update_start st = { (uint32_t)a.len, NULL, 0, OTK_FUNC_USER, 516 };
+	assert_int_equal(otk_update_begin(&t->u, &st), OTK_EINVAL);  /* not 8-byte units */
+	st.chunk_size = 512;
+	assert_int_equal(otk_update_begin(&t->u, &st), 0);
+	assert_int_equal(otk_update_window_chunks(&t->u), WINDOW);
+	/* chunk 3 and 7 ahead of the gap; 8 is beyond the window */
+	assert_int_equal(otk_update_write(&t->u, 3 * 512, a.data + 3 * 512, 512), OTK_OK);
+	assert_int_equal(otk_update_write(&t->u, 7 * 512, a.data + 7 * 512, 512), OTK_OK);
+	assert_int_equal(otk_update_write(&t->u, 8 * 512, a.data + 8 * 512, 512), OTK_EUPD_WINDOW);
+	assert_int_equal(otk_update_write(&t->u, 3 * 512, a.data + 3 * 512, 512), OTK_OK);
+	assert_int_equal(t->u.stats.dup, 1);
+	assert_int_equal(otk_update_write(&t->u, 3 * 512 + 8, a.data, 512), OTK_EUPD_UNALIGNED);
+	assert_int_equal(otk_update_write(&t->u, 4 * 512, a.data, 256), OTK_EUPD_UNALIGNED);
+	assert_int_equal(otk_update_write(&t->u, 4 * 512, a.data, 1024), OTK_EUPD_UNALIGNED);
+	assert_int_equal(otk_update_ack(&t->u, bits, 1), 0);
+	assert_int_equal(bits[0], (1u << 3) | (1u << 7));
+	/* chunks 0..2 fill the gap: 3 joins the prefix, 7 is now bit 3 */
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(otk_update_write(&t->u, i * 512, a.data + i * 512, 512), OTK_OK);
+	assert_int_equal(otk_update_ack(&t->u, bits, 1), 4);
+	assert_int_equal(bits[0], 1u << 3);
+	assert_int_equal(otk_update_write(&t->u, 0, a.data, 512), OTK_OK);  /* before the prefix */
+	assert_int_equal(t->u.stats.dup, 2);
+	/* the last chunk may be short; it must end the file */
+	uint32_t last = (uint32_t)(a.len / 512) * 512;
+	assert_true(last < a.len);
+	assert_int_equal(otk_update_write(&t->u, last, a.data + last, (uint32_t)a.len - last - 8),
+			 OTK_EUPD_UNALIGNED);
+	for (uint32_t pos = 4 * 512; pos < a.len; pos += 512) {
+		uint32_t n = a.len - pos < 512 ? (uint32_t)(a.len - pos) : 512;
+		assert_int_equal(otk_update_write(&t->u, pos, a.data + pos, n), OTK_OK);
+	}
+	assert_int_equal(otk_update_ack(&t->u, bits, 1), (a.len + 511) / 512);
+	assert_int_equal(bits[0], 0);
+	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_APPLY, NULL), OTK_OK);
+	assert_int_equal(boot(t), OTK_OK);
+	assert_memory_equal(t->ff.mem + A_USER, a.data, a.len);
+	free(a.data);
+	tdev_free(t);
 }
 
 /* --- errors leave the installed images alone ------------------------- */
@@ -472,8 +669,8 @@ static void test_err_size(void **state)
 	/* a file larger than staging */
 	struct tdev *t = tdev_new();
 	assert_int_equal(boot(t), OTK_OK);
-	assert_int_equal(otk_update_begin(&t->u, 512 * 1024 + 1, NULL, 0, 0), OTK_EUPD_TOOLARGE);
-	assert_int_equal(otk_update_begin(&t->u, 0, NULL, 0, 0), OTK_EUPD_SIZE);
+	assert_int_equal(begin(&t->u, 512 * 1024 + 1, NULL, 0, 0), OTK_EUPD_TOOLARGE);
+	assert_int_equal(begin(&t->u, 0, NULL, 0, 0), OTK_EUPD_SIZE);
 	tdev_free(t);
 	/* truncated */
 	m = mk(A_USER, OTK_FUNC_USER, 1, 2, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 3000, 9);
@@ -495,44 +692,45 @@ static void test_resume_other_hash(void **state)
 {
 	(void)state;
 	struct tdev *t = tdev_new();
-	struct img a = mk(A_USER, OTK_FUNC_USER, 1, 2, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 5000, 9);
-	struct img b = mk(A_USER, OTK_FUNC_USER, 1, 3, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 5000, 19);
+	struct img a = mk(A_USER, OTK_FUNC_USER, 1, 2, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 20000, 9);
+	struct img b = mk(A_USER, OTK_FUNC_USER, 1, 3, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 20000, 19);
 	uint8_t sa[OTK_SHA256_LEN], sb[OTK_SHA256_LEN];
 	assert_int_equal(a.len, b.len);
 	otk_sha256(a.data, a.len, sa);
 	otk_sha256(b.data, b.len, sb);
 	assert_int_equal(boot(t), OTK_OK);
 	uint8_t *s = snap(t);
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 0);
-	assert_int_equal(otk_update_write(&t->u, 0, a.data, 2048), OTK_OK);
+	assert_int_equal(begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 0);
+	assert_int_equal(otk_update_write(&t->u, 0, a.data, 8192 + 512), OTK_OK);
 	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_CANCEL, NULL), OTK_OK);
-	/* a new start during a transfer keeps its progress */
+	/* resumes at the erase unit holding the prefix's end */
 	t->u.cfg.save_every = 100000;
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 2048);
-	assert_int_equal(otk_update_write(&t->u, 2048, a.data + 2048, 512), OTK_OK);
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 2560);
+	assert_int_equal(begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 8192);
+	/* a new start during a transfer keeps its progress */
+	assert_int_equal(otk_update_write(&t->u, 8192, a.data + 8192, 4096), OTK_OK);
+	assert_int_equal(begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 12288);
 	t->u.cfg.save_every = 0;
 	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_CANCEL, NULL), OTK_OK);
-	/* power cycle: same file resumes at 2560 */
+	/* power cycle: same file resumes at 12288 */
 	assert_int_equal(otk_update_init(&t->u, &t->cfg), OTK_OK);
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 2560);
+	assert_int_equal(begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 12288);
 	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_CANCEL, NULL), OTK_OK);
 	/* another file of the same size starts over, and staging is erased */
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)b.len, sb, 0, OTK_FUNC_USER), 0);
+	assert_int_equal(begin(&t->u, (uint32_t)b.len, sb, 0, OTK_FUNC_USER), 0);
 	for (size_t i = 0; i < b.len; i++)
 		assert_int_equal(t->ff.mem[0xB0000 + i], 0xFF);
 	/* and A's progress is gone */
 	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_CANCEL, NULL), OTK_OK);
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 0);
+	assert_int_equal(begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 0);
 	/* staging that changed behind our back does not resume either */
-	assert_int_equal(otk_update_write(&t->u, 0, a.data, 1024), OTK_OK);
+	assert_int_equal(otk_update_write(&t->u, 0, a.data, 4096), OTK_OK);
 	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_CANCEL, NULL), OTK_OK);
 	t->ff.mem[0xB0000 + 10] = 0;
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 0);
+	assert_int_equal(begin(&t->u, (uint32_t)a.len, sa, 0, OTK_FUNC_USER), 0);
 	/* DISCARD_DATA never resumes */
-	assert_int_equal(otk_update_write(&t->u, 0, a.data, 1024), OTK_OK);
+	assert_int_equal(otk_update_write(&t->u, 0, a.data, 4096), OTK_OK);
 	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_CANCEL, NULL), OTK_OK);
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)a.len, sa, OTK_UPDATE_DISCARD_DATA,
+	assert_int_equal(begin(&t->u, (uint32_t)a.len, sa, OTK_UPDATE_DISCARD_DATA,
 					  OTK_FUNC_USER), 0);
 	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_DISCARD, NULL), OTK_OK);
 	assert_untouched(t, s);
@@ -551,9 +749,9 @@ static void test_api_misuse(void **state)
 	uint8_t x[8] = { 0 };
 	assert_int_equal(otk_update_write(&t->u, 0, x, 8), OTK_EUPD_STATE);
 	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_APPLY, NULL), OTK_EUPD_STATE);
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)a.len, NULL, 0, OTK_FUNC_USER), 0);
+	assert_int_equal(begin(&t->u, (uint32_t)a.len, NULL, 0, OTK_FUNC_USER), 0);
 	assert_int_equal(otk_update_write(&t->u, 1024, a.data + 1024, 512), OTK_EUPD_GAP);
-	assert_int_equal(otk_update_write(&t->u, 0, a.data, 100), OTK_EINVAL); /* unaligned mid-file */
+	assert_int_equal(otk_update_write(&t->u, 0, a.data, 100), OTK_EUPD_UNALIGNED); /* mid-file */
 	assert_int_equal(otk_update_write(&t->u, 0, a.data, 512), OTK_OK);
 	assert_int_equal(otk_update_write(&t->u, 0, a.data, 512), OTK_OK);   /* duplicate */
 	assert_int_equal(otk_update_write(&t->u, (uint32_t)a.len - 4, a.data, 8), OTK_EUPD_SIZE);
@@ -568,7 +766,7 @@ static void test_api_misuse(void **state)
 	assert_int_equal(res.modules[0].version, 2);
 	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_APPLY, NULL), OTK_OK);
 	assert_true(otk_update_pending(&t->u));
-	assert_int_equal(otk_update_begin(&t->u, 100, NULL, 0, 0), OTK_EUPD_BUSY);
+	assert_int_equal(begin(&t->u, 100, NULL, 0, 0), OTK_EUPD_BUSY);
 	assert_int_equal(boot(t), OTK_OK);
 	assert_int_equal(t->rep.copied, 1);
 	assert_memory_equal(t->ff.mem + A_USER, a.data, a.len);
@@ -619,7 +817,8 @@ static void test_tracker_fixtures(void **state)
 	t->ncp.prefix.function = OTK_FUNC_NCP;
 	t->ncp.prefix.version = 7;
 	t->cfg = (struct otk_update_config){ &t->dev, t->buf, sizeof(t->buf), &t->inf, t->window,
-					     sizeof(t->window), &t->ncp, 1, OTK_POLICY_NO_DOWNGRADE, 4096 };
+					     sizeof(t->window), &t->ncp, 1, OTK_POLICY_NO_DOWNGRADE, 4096,
+					     NULL, 0 };
 	size_t bl_len, sys_len, app_len, cmp_len, comb_len;
 	uint8_t *bl = fixture("binaries", "tracker-bootloader@5.6.0.bin", &bl_len);
 	uint8_t *sys = fixture("binaries", "tracker-system-part1@3.1.0-alpha.2.bin", &sys_len);
@@ -692,7 +891,7 @@ static void test_photon_order(void **state)
 	t->in.base = 0x08000000u;
 	t->dev = (struct otk_device){ otk_layout_by_platform(6), 6, ff_open, &t->in };
 	t->cfg = (struct otk_update_config){ &t->dev, t->buf, sizeof(t->buf), &t->inf, t->window,
-					     sizeof(t->window), NULL, 0, OTK_POLICY_NO_DOWNGRADE, 0 };
+					     sizeof(t->window), NULL, 0, OTK_POLICY_NO_DOWNGRADE, 0, NULL, 0 };
 	struct img s1a, s2a, ua, s1b, s2b, ub;
 	s1a.data = fixture("binaries", "040_system-part1.bin", &s1a.len);
 	s2a.data = fixture("binaries", "040_system-part2.bin", &s2a.len);
@@ -797,10 +996,10 @@ static void test_journal_junk(void **state)
 	otk_sha256(nu.data, nu.len, sha);
 	assert_int_equal(boot(t), OTK_OK);
 	assert_int_equal(t->rep.mode, OTK_MODE_NORMAL);
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)nu.len, sha, 0, 0), 0);
-	assert_int_equal(otk_update_write(&t->u, 0, nu.data, 1024), OTK_OK);
+	assert_int_equal(begin(&t->u, (uint32_t)nu.len, sha, 0, 0), 0);
+	assert_int_equal(otk_update_write(&t->u, 0, nu.data, 4096), OTK_OK);
 	assert_int_equal(otk_update_init(&t->u, &t->cfg), OTK_OK);
-	assert_int_equal(otk_update_begin(&t->u, (uint32_t)nu.len, sha, 0, 0), 1024);
+	assert_int_equal(begin(&t->u, (uint32_t)nu.len, sha, 0, 0), 4096);
 	assert_int_equal(t->ff.violations, 0);
 	free(nu.data);
 	tdev_free(t);
@@ -816,7 +1015,7 @@ static void test_p2_user_grows_down(void **state)
 	t->in.base = 0x08000000u;
 	t->dev = (struct otk_device){ otk_layout_by_platform(32), 32, ff_open, &t->in };
 	t->cfg = (struct otk_update_config){ &t->dev, t->buf, sizeof(t->buf), &t->inf, t->window,
-					     sizeof(t->window), NULL, 0, OTK_POLICY_NO_DOWNGRADE, 0 };
+					     sizeof(t->window), NULL, 0, OTK_POLICY_NO_DOWNGRADE, 0, NULL, 0 };
 	struct img a, b;
 	a.data = fixture("binaries", "p2-tinker@5.3.1.bin", &a.len);
 	b.data = fixture("binaries", "p2-user-part-prefix-extensions.bin", &b.len);
@@ -941,6 +1140,9 @@ int main(void)
 		cmocka_unit_test(test_cut_user_geometry),
 		cmocka_unit_test(test_cut_compressed_system),
 		cmocka_unit_test(test_cut_combined),
+		cmocka_unit_test(test_cut_out_of_order),
+		cmocka_unit_test(test_out_of_order_random),
+		cmocka_unit_test(test_out_of_order_edges),
 		cmocka_unit_test(test_tracker_fixtures),
 		cmocka_unit_test(test_photon_order),
 		cmocka_unit_test(test_p2_user_grows_down),

@@ -61,6 +61,8 @@ enum otk_error {
 	OTK_EUPD_GAP = -70,       /* data beyond the contiguous received prefix */
 	OTK_EUPD_SIZE = -71,      /* file size zero, or data past the file size */
 	OTK_EUPD_COPY = -72,      /* copying an update into place failed verification */
+	OTK_EUPD_WINDOW = -73,    /* chunk beyond the receive window */
+	OTK_EUPD_UNALIGNED = -74, /* chunk not on a chunk boundary, or of the wrong length */
 
 	/* asset storage and asset API */
 	OTK_EASSET_NOSPC = -80,   /* asset storage full */

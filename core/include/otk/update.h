@@ -3,14 +3,20 @@
  * requests, serial YMODEM, local install).
  *
  *   otk_update_init()    load the persisted state (journal in SETTINGS)
- *   otk_update_begin()   size, file SHA-256, flags, module function
+ *   otk_update_begin()   size, file SHA-256, flags, module function (or
+ *                        learnt from the prefix), chunk size
  *                        -> offset to resume from (0 = start over)
- *   otk_update_write()   data at an offset (in order; duplicates ignored)
+ *   otk_update_write()   data at an offset: in order, or whole chunks in
+ *                        any order inside the window (duplicates ignored)
+ *   otk_update_ack()     contiguous chunks + window bitmap (UpdateAck)
  *   otk_update_finish()  validate only | apply | cancel | discard
  *   otk_update_recover() at boot: complete the copies an apply recorded
  *
- * Received bytes go to the OTA staging area.  Progress (file hash, size,
- * bytes received contiguously and their hash) is persisted in a journal of
+ * Received bytes go straight to the OTA staging area, also chunks that
+ * arrive ahead of a gap (a caller-sized bitmap records them); when the gap
+ * fills, the contiguous prefix advances and its running SHA-256 is brought
+ * up to date by reading those chunks back from staging.  Progress (file
+ * hash, size, contiguous prefix and its hash) is persisted in a journal of
  * CRC-protected records in two erase units of the SETTINGS area, so a resume
  * after a power cut re-hashes staging and continues where the last record
  * says.  Applying never touches installed images: it persists copy records
@@ -85,6 +91,34 @@ struct otk_update_config {
 	uint8_t nextra;
 	uint32_t policy;          /* OTK_POLICY_* */
 	uint32_t save_every;      /* persist progress every this many bytes; 0 = every write */
+	/* Window for chunks that arrive ahead of a gap: a bitmap of
+	 * window_chunks bits in (window_chunks + 31) / 32 words of caller
+	 * storage (OTA v3: 128 KB / chunk size).  NULL / 0: no window, chunks
+	 * must arrive in order. */
+	uint32_t *window_map;
+	uint32_t window_chunks;
+};
+
+/* What a transport knows when a transfer starts. */
+struct otk_update_start {
+	uint32_t size;            /* file size, > 0 */
+	const uint8_t *file_sha;  /* SHA-256 of the file; NULL: no resume */
+	uint32_t flags;           /* OTK_UPDATE_* */
+	/* module function when the transport says (OTA v3 MODULE_FUNCTION);
+	 * OTK_FUNC_NONE: learnt from the module prefix in the first bytes */
+	uint8_t function;
+	/* OTA v3 CHUNK_SIZE (a multiple of the staging write alignment):
+	 * chunk n covers [resume + n * chunk_size, ...), and may arrive out of
+	 * order inside the window.  0: a byte stream in order, pieces of any
+	 * length (USB, YMODEM, local install). */
+	uint32_t chunk_size;
+};
+
+/* Counters for OTA v3 UpdateFinish statistics. */
+struct otk_update_stats {
+	uint32_t chunks;          /* chunks (or stream pieces) stored */
+	uint32_t dup;             /* duplicates ignored */
+	uint32_t ooo;             /* stored ahead of a gap */
 };
 
 /* One copy record: staging [src, src + len) -> module address dst. */
@@ -114,8 +148,11 @@ struct otk_update {
 	bool resumable;
 	uint8_t flags, function;
 	uint32_t size, received, saved_at;
+	uint32_t origin, chunk;   /* chunk n at origin + n * chunk; chunk 0: stream */
+	uint32_t limit;           /* staging bytes that may be written now */
 	uint8_t file_sha[OTK_SHA256_LEN];
 	struct otk_sha256 sha;    /* running hash of [0, received) */
+	struct otk_update_stats stats;
 
 	/* persisted transfer state as last loaded/written */
 	bool p_valid;
@@ -155,23 +192,41 @@ int otk_update_init(struct otk_update *u, const struct otk_update_config *cfg);
 void otk_update_set_assets(struct otk_update *u, struct otk_assets *assets);
 
 /*
- * Start (or resume) receiving a file of `size` bytes.  file_sha may be NULL
- * (no resume possible).  Returns the offset to resume from (>= 0): the
- * persisted prefix when size and hash match and staging still hashes to the
- * saved prefix hash, else 0 after erasing staging.  Errors: OTK_EUPD_SIZE
- * (0), OTK_EUPD_TOOLARGE (larger than staging), OTK_EUPD_BUSY (an applied
- * update awaits reboot), flash errors.
+ * Start (or resume) receiving a file.  Returns the offset to resume from
+ * (>= 0): when size and hash match the persisted progress and staging
+ * still hashes to the saved prefix hash, the saved prefix rounded down to
+ * the staging erase unit (the unit after it is erased again: chunks written
+ * there before the cut may be torn or ahead of a gap), else 0 after erasing
+ * staging.  Errors: OTK_EUPD_SIZE (0), OTK_EUPD_TOOLARGE (larger than
+ * staging), OTK_EUPD_BUSY (an applied update awaits reboot), OTK_EINVAL
+ * (chunk size not a multiple of the write alignment), OTK_EASSET_TOOBIG,
+ * flash errors.
  */
-long otk_update_begin(struct otk_update *u, uint32_t size, const uint8_t *file_sha,
-		      uint32_t flags, uint8_t function);
+long otk_update_begin(struct otk_update *u, const struct otk_update_start *start);
 
 /*
- * Store len bytes at offset.  Data must arrive in order: offset at most the
- * bytes received so far (overlaps with received data are ignored), and
- * every piece but the last a multiple of the staging write alignment.
- * Errors: OTK_EUPD_STATE, OTK_EUPD_GAP, OTK_EUPD_SIZE, OTK_EINVAL, flash errors.
+ * Store len bytes at offset.
+ * Stream (chunk_size 0): offset at most the bytes received so far (overlaps
+ * with received data are ignored), every piece but the last a multiple of
+ * the staging write alignment (OTK_EUPD_UNALIGNED), nothing beyond the
+ * received bytes (OTK_EUPD_GAP).
+ * Chunks: offset on a chunk boundary and len the chunk size (the last
+ * chunk may be short), else OTK_EUPD_UNALIGNED; a chunk before the
+ * contiguous prefix or already in the window is a duplicate (counted,
+ * OTK_OK); a chunk beyond the window is OTK_EUPD_WINDOW.
+ * Other errors: OTK_EUPD_STATE, OTK_EUPD_SIZE, flash errors; and once the
+ * module function is learnt from the prefix, the errors begin() gives for
+ * it (the transfer is then stopped).
  */
 int otk_update_write(struct otk_update *u, uint32_t offset, const void *data, size_t len);
+
+/*
+ * UpdateAck: returns the number of chunks received contiguously since the
+ * resume offset and fills bits[0..nwords) with the window bitmap, bit i
+ * (bit i % 32 of bits[i / 32]) set when chunk (contiguous + i) is in: OTA
+ * v3's "bit i = chunk contiguous + 1 + i" with 1-based chunk numbers.
+ */
+uint32_t otk_update_ack(const struct otk_update *u, uint32_t *bits, size_t nwords);
 
 /* Persist progress now (transports call it from a timer). */
 int otk_update_save(struct otk_update *u);
@@ -189,6 +244,9 @@ int otk_update_finish(struct otk_update *u, enum otk_update_finish_mode mode,
 
 /* Whether copy records are waiting for the next boot. */
 bool otk_update_pending(const struct otk_update *u);
+
+/* Chunks the window holds (OTA v3 WINDOW_SIZE), the caller's bitmap size. */
+uint32_t otk_update_window_chunks(const struct otk_update *u);
 
 /*
  * Complete the recorded copies (inflating compressed modules), verify each
