@@ -59,6 +59,35 @@ arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os -nostartfiles -specs=nano.specs \
 	-Wl,--gc-sections -Wl,-e,entry -Wl,-Map,"$out/map" -o "$out/image.elf" \
 	"$out/stub.o" $(for f in $engine $deps; do echo "$out/$f.o"; done) -lc
 
+# A bootloader: the copy at boot and the boot decision, no transfer code.
+# It must link from the objects without update.o (the transfer and its
+# validation); the link fails if the copy or boot code still needs them.
+cat > "$out/boot_stub.c" <<'C'
+#include "otk/boot.h"
+#include "otk/update.h"
+void entry(void);
+struct otk_update *volatile g_u;
+const struct otk_device *volatile g_dev;
+uint8_t *volatile g_buf;
+struct otk_boot_report *volatile g_rep;
+void entry(void)
+{
+	struct otk_update_config cfg = { 0 };
+	cfg.dev = g_dev;
+	otk_update_init(g_u, &cfg);
+	otk_boot(g_dev, g_u, g_buf, 512, 0, g_rep);
+}
+C
+arm-none-eabi-gcc $cflags -c "$out/boot_stub.c" -o "$out/boot_stub.o"
+boot_objs=$(for f in $engine $deps; do [ "$f" = update ] || echo "$out/$f.o"; done)
+boot_line="bootloader (otk_update_init + otk_boot: journal, image scan, copy, boot decision; no transfer code):"
+if arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os -nostartfiles -specs=nano.specs \
+	-Wl,--gc-sections -Wl,-e,entry -o "$out/boot.elf" "$out/boot_stub.o" $boot_objs -lc 2>"$out/boot.err"; then
+	boot_line="$boot_line $(arm-none-eabi-size -A "$out/boot.elf" | awk '$1 ~ /^\.(text|rodata)/ { t += $2 } END { print t }') B of code (libc included)"
+else
+	boot_line="$boot_line does not link without update.c: $(grep -o "undefined reference to .*" "$out/boot.err" | sort -u | tr '\n' ' ')"
+fi
+
 # Per input file: sum the kept input sections from the linker map.
 python3 - "$out/map" "$engine" "$deps" > "$out/table" <<'PY'
 import re, sys
@@ -116,6 +145,8 @@ print(" ".join("struct %s %d B," % (f[3][2:], int(f[1], 16)) for f in (l.split()
 	echo "Cortex-M4, arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion) -Os -mthumb, --gc-sections"
 	echo
 	cat "$out/table"
+	echo
+	echo "$boot_line"
 	echo
 	echo "Caller-owned (not static): $structs plus a scratch buffer (>= 512 B) + inflate window (2^window bits, 32 KB for the reference tools' modules)."
 	echo "Static RAM of the library itself: .data + .bss above."

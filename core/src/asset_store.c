@@ -7,6 +7,7 @@
 #include "otk/asset_store.h"
 #include "otk/crc32.h"
 #include "otk/error.h"
+#include "otk/image.h"
 #include "otk/module.h"
 
 #define FILE_MAGIC 0x464B544Fu   /* "OTKF" */
@@ -70,40 +71,15 @@ static uint32_t state_rec(const struct otk_asset_store *s)
 
 static int state_load(struct otk_asset_store *s)
 {
-	uint32_t rl = state_rec(s);
-	bool found = false;
+	uint8_t *rec = s->buf + s->buf_size / 2;
 	s->state = OTK_ASSET_STATE_NONE;
-	s->state_seq = 0;
-	s->state_block = 0;
-	uint32_t last_used[OTK_ASSET_STATE_BLOCKS] = { 0, 0 };
-	for (uint32_t b = 0; b < OTK_ASSET_STATE_BLOCKS; b++) {
-		for (uint32_t off = 0; off + rl <= OTK_ASSET_BLOCK; off += rl) {
-			uint8_t *r = s->buf;
-			int rc = otk_flash_read(&s->fa, b * OTK_ASSET_BLOCK + off, r, rl);
-			if (rc)
-				return rc;
-			bool erased = true;
-			for (uint32_t i = 0; i < rl; i++)
-				if (r[i] != s->fa.erased)
-					erased = false;
-			if (erased)
-				continue;
-			last_used[b] = off + rl;
-			if (otk_le32(r) != STATE_MAGIC || otk_crc32_update(0, r, 12) != otk_le32(r + 12))
-				continue;
-			uint32_t seq = otk_le32(r + 4);
-			if (r[8] > OTK_ASSET_STATE_WANT)
-				continue;
-			if (!found || seq > s->state_seq) {
-				found = true;
-				s->state_seq = seq;
-				s->state = r[8];
-				s->state_block = (uint8_t)b;
-			}
-		}
-	}
-	s->state_next = last_used[s->state_block];
-	return OTK_OK;
+	int rc = otk_journal_init(&s->log, &s->fa, STATE_MAGIC, OTK_ASSET_BLOCK, STATE_RAW,
+				  (uint16_t)state_rec(s));
+	if (!rc)
+		rc = otk_journal_load(&s->log, rec, s->buf);
+	if (rc == 1 && rec[8] <= OTK_ASSET_STATE_WANT)
+		s->state = rec[8];
+	return rc < 0 ? rc : OTK_OK;
 }
 
 int otk_asset_store_set_state(struct otk_asset_store *s, uint8_t state)
@@ -112,31 +88,13 @@ int otk_asset_store_set_state(struct otk_asset_store *s, uint8_t state)
 		return OTK_EINVAL;
 	if (state == s->state)
 		return OTK_OK;
-	uint32_t rl = state_rec(s);
 	uint8_t *r = s->buf;
-	memset(r, s->fa.erased, rl);
-	otk_put_le32(r, STATE_MAGIC);
-	otk_put_le32(r + 4, s->state_seq + 1);
+	memset(r, 0, STATE_RAW);
 	r[8] = state;
-	r[9] = r[10] = r[11] = 0;
-	otk_put_le32(r + 12, otk_crc32_update(0, r, 12));
-	uint8_t b = s->state_block;
-	uint32_t off = s->state_next;
-	if (off + rl > OTK_ASSET_BLOCK) {
-		/* the other block only holds older records: safe to erase */
-		b = (uint8_t)(1 - b);
-		off = 0;
-		int rc = otk_flash_erase(&s->fa, b * OTK_ASSET_BLOCK, OTK_ASSET_BLOCK);
-		if (rc)
-			return rc;
-	}
-	int rc = otk_flash_write(&s->fa, b * OTK_ASSET_BLOCK + off, r, rl);
+	int rc = otk_journal_append(&s->log, r);
 	if (rc)
 		return rc;
 	s->state = state;
-	s->state_seq++;
-	s->state_block = b;
-	s->state_next = off + rl;
 	return OTK_OK;
 }
 
@@ -167,23 +125,8 @@ static int module_check(const struct otk_flash_area *fa, uint32_t base, uint32_t
 	    (p.flags & (OTK_FLAG_PREFIX_EXTENSIONS | OTK_FLAG_COMBINED | OTK_FLAG_ENCRYPTED)) ||
 	    p.end < p.start || p.end - p.start != size - OTK_CRC_SIZE)
 		return OTK_EASSET_INVALID;
-	if (crc) {
-		uint32_t c = 0;
-		for (uint32_t off = 0; off < size - OTK_CRC_SIZE;) {
-			uint32_t n = size - OTK_CRC_SIZE - off;
-			if (n > cap)
-				n = (uint32_t)cap;
-			if ((rc = otk_flash_read(fa, base + off, buf, n)))
-				return rc;
-			c = otk_crc32_update(c, buf, n);
-			off += n;
-		}
-		uint8_t be[4];
-		if ((rc = otk_flash_read(fa, base + size - OTK_CRC_SIZE, be, 4)))
-			return rc;
-		if (otk_be32(be) != c)
-			return OTK_EASSET_INVALID;
-	}
+	if (crc && (rc = otk_image_crc_check(fa, base, size, buf, cap)))
+		return rc == OTK_EUPD_INTEGRITY ? OTK_EASSET_INVALID : rc;
 	uint8_t t[2];
 	if ((rc = otk_flash_read(fa, base + size - 6, t, 2)))
 		return rc;

@@ -4,70 +4,7 @@
 #include <string.h>
 
 #include "otk/error.h"
-#include "otk/flash.h"
-
-static uint8_t role_function(uint8_t role)
-{
-	switch (role) {
-	case OTK_AREA_BOOTLOADER: return OTK_FUNC_BOOTLOADER;
-	case OTK_AREA_SYSTEM: return OTK_FUNC_SYSTEM;
-	case OTK_AREA_USER: return OTK_FUNC_USER;
-	default: return OTK_FUNC_NONE;
-	}
-}
-
-int otk_installed_scan(const struct otk_device *dev, uint8_t *buf, size_t cap,
-		       struct otk_installed *out, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < dev->layout->nareas && n < max; i++) {
-		const struct otk_layout_area *la = &dev->layout->areas[i];
-		uint8_t function = role_function(la->role);
-		struct otk_flash_area fa;
-		if (!function)
-			continue;
-		int rc = dev->open(dev->ctx, la, &fa);
-		if (rc)
-			continue;       /* area not available on this device */
-		struct otk_installed *m = &out[n++];
-		memset(m, 0, sizeof(*m));
-		m->role = la->role;
-		m->index = la->index;
-		m->status = otk_image_check(&fa, la->grows_left, dev->platform, function, la->index,
-					    buf, cap, &m->prefix);
-		if (m->status == OTK_EIO)
-			return OTK_EIO;
-	}
-	return (int)n;
-}
-
-static bool dep_met(const struct otk_dependency *d, const struct otk_installed *set, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (set[i].status == OTK_OK && set[i].prefix.function == d->function &&
-		    set[i].prefix.index == d->index)
-			return set[i].prefix.version >= d->version;
-	return false;
-}
-
-int otk_deps_check(const struct otk_prefix *m, const struct otk_installed *set, size_t n,
-		   int *which)
-{
-	/* Device OS: a module whose first dependency is none is valid without
-	 * looking at the second */
-	if (otk_dependency_is_none(&m->dep[0]))
-		return OTK_OK;
-	for (int d = 0; d < 2; d++) {
-		if (otk_dependency_is_none(&m->dep[d]))
-			continue;
-		if (!dep_met(&m->dep[d], set, n)) {
-			if (which)
-				*which = d;
-			return OTK_EUPD_DEPENDENCY;
-		}
-	}
-	return OTK_OK;
-}
+#include "otk/update.h"
 
 static void set_reason(struct otk_boot_report *r, uint8_t mode, uint8_t reason, int detail,
 		       const struct otk_installed *m)
@@ -78,7 +15,7 @@ static void set_reason(struct otk_boot_report *r, uint8_t mode, uint8_t reason, 
 	r->mode = mode;
 	r->reason = reason;
 	r->detail = detail;
-	r->function = m ? role_function(m->role) : 0;
+	r->function = m ? otk_layout_function_for_role(m->role) : 0;
 	r->index = m ? m->index : 0;
 }
 
@@ -138,8 +75,8 @@ int otk_boot(const struct otk_device *dev, struct otk_update *u, uint8_t *buf, s
 	memset(r, 0, sizeof(*r));
 	if (u) {
 		r->recover = otk_update_recover(u, &r->copied);
-		if (r->recover == OTK_EIO)
-			return OTK_EIO;
+		if (otk_error_is_io(r->recover))
+			return r->recover;
 	}
 	int n = otk_installed_scan(dev, buf, cap, r->mods, OTK_BOOT_MAX_MODULES);
 	if (n < 0)

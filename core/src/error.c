@@ -53,3 +53,25 @@ const char *otk_strerror(int err)
 	}
 	return "unknown error";
 }
+
+bool otk_error_is_io(int err)
+{
+	return err == OTK_EIO;
+}
+
+bool otk_error_is_data(int err)
+{
+	switch (err) {
+	case OTK_EEMPTY: case OTK_ETRUNCATED: case OTK_ENOPREFIX: case OTK_EBADPREFIX:
+	case OTK_EBADSUFFIX: case OTK_EBADEXT: case OTK_ENOEXTEND: case OTK_ECRC: case OTK_ESHA:
+	case OTK_EBADCOMPRESS: case OTK_ENOTCOMPRESSED: case OTK_ENOTCOMBINED: case OTK_ETOOBIG:
+	case OTK_EINFLATE: case OTK_EWINDOW: case OTK_EOVERFLOW: case OTK_ESHORT:
+	case OTK_EUPD_INTEGRITY: case OTK_EUPD_DEPENDENCY: case OTK_EUPD_RANGE:
+	case OTK_EUPD_PLATFORM: case OTK_EUPD_TOOLARGE: case OTK_EUPD_DOWNGRADE:
+	case OTK_EUPD_UNSUPPORTED:
+	case OTK_EASSET_TOOBIG: case OTK_EASSET_INVALID: case OTK_EASSET_NAME:
+		return true;
+	default:
+		return false;
+	}
+}

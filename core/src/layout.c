@@ -151,6 +151,16 @@ uint8_t otk_layout_role_for_function(uint8_t function)
 	}
 }
 
+uint8_t otk_layout_function_for_role(uint8_t role)
+{
+	switch (role) {
+	case OTK_AREA_BOOTLOADER: return OTK_FUNC_BOOTLOADER;
+	case OTK_AREA_SYSTEM: return OTK_FUNC_SYSTEM;
+	case OTK_AREA_USER: return OTK_FUNC_USER;
+	default: return OTK_FUNC_NONE;
+	}
+}
+
 const struct otk_layout_area *otk_layout_module_area(const struct otk_layout *l,
 						     uint8_t function, uint8_t index)
 {

@@ -81,23 +81,23 @@ int otk_prefix_score(const uint8_t *buf, size_t len, size_t offset)
 	return score;
 }
 
-static const uint32_t preferred_offsets[] = { 0, 0x200, 0x184, 0xC0, 0x10C };
+const uint32_t otk_prefix_offsets[OTK_PREFIX_NOFFSETS] = { 0, 0x200, 0x184, 0xC0, 0x10C };
 
 long otk_prefix_find(const uint8_t *buf, size_t len, int *score)
 {
 	long best = -1;
 	int best_score = 0;
-	size_t n = sizeof preferred_offsets / sizeof preferred_offsets[0];
+	size_t n = OTK_PREFIX_NOFFSETS;
 
 	for (size_t i = 0; i < n; i++) {
-		int s = otk_prefix_score(buf, len, preferred_offsets[i]);
+		int s = otk_prefix_score(buf, len, otk_prefix_offsets[i]);
 		if (s >= OTK_PREFIX_SCORE_MAX) {
-			best = (long)preferred_offsets[i];
+			best = (long)otk_prefix_offsets[i];
 			best_score = s;
 			goto out;
 		}
 		if (s > best_score) {
-			best = (long)preferred_offsets[i];
+			best = (long)otk_prefix_offsets[i];
 			best_score = s;
 		}
 	}
@@ -111,7 +111,7 @@ long otk_prefix_find(const uint8_t *buf, size_t len, int *score)
 	for (long off = 4; off <= limit; off += 4) {
 		bool preferred = false;
 		for (size_t i = 0; i < n; i++)
-			preferred |= (long)preferred_offsets[i] == off;
+			preferred |= (long)otk_prefix_offsets[i] == off;
 		if (preferred)
 			continue;
 		int s = otk_prefix_score(buf, len, (size_t)off);
@@ -273,8 +273,8 @@ int otk_module_parse(const uint8_t *buf, size_t len, struct otk_module *m)
 		 * plausible if the file were longer means a truncated file, which
 		 * deserves a better message than "not a module".
 		 */
-		for (size_t i = 0; i < sizeof preferred_offsets / sizeof preferred_offsets[0]; i++) {
-			size_t o = preferred_offsets[i];
+		for (size_t i = 0; i < OTK_PREFIX_NOFFSETS; i++) {
+			size_t o = otk_prefix_offsets[i];
 			struct otk_prefix p;
 			if (len < o + OTK_PREFIX_SIZE)
 				continue;

@@ -1,358 +1,19 @@
 /*
- * Update engine: staging, persisted progress, validation, copy records and
- * the copy itself.  See include/otk/update.h for the model and
- * docs/device-update.md for the power-loss argument.
+ * Update engine, the transfer and its validation: begin / write / save /
+ * finish, the out-of-order window, validation of the staged modules and
+ * the copy records an apply persists.  See include/otk/update.h for the
+ * model and docs/device-update.md for the power-loss argument.  The
+ * persisted state is in update_state.c, the copy at boot in copy.c.
  */
-#include "otk/update.h"
-
 #include <string.h>
 
 #include "otk/asset_api.h"
-#include "otk/boot.h"
-#include "otk/crc32.h"
 #include "otk/error.h"
-
-/* --- journal ---------------------------------------------------------
- *
- * Fixed 256-byte slots in two erase units of SETTINGS.  A record is
- * [magic][seq][state][...][CRC-32]; the valid record with the highest seq
- * wins.  Records are appended after the last non-erased slot of the sector
- * holding the winner; when that sector is full the other one is erased and
- * receives the next record.  A record cut short by a power loss fails its
- * CRC and the previous one stands; the sector being erased only ever holds
- * older records.
- */
-#define J_MAGIC 0x554B544Fu  /* "OTKU" */
-#define J_SLOT 256u
-#define J_SLOTREC 20u
-#define J_LEN (84u + OTK_UPDATE_SLOTS * J_SLOTREC + 4u)
-_Static_assert(J_LEN <= J_SLOT, "journal record must fit its slot");
-#define J_VALID 0x01u
-
-static const uint32_t prefix_offsets[] = { 0, 0x184, 0x200, 0xC0, 0x10C };
-#define NOFFSETS (sizeof(prefix_offsets) / sizeof(prefix_offsets[0]))
-
-static uint32_t jper(const struct otk_update *u)
-{
-	return u->settings.erase_size / J_SLOT;
-}
-
-static uint32_t joff(const struct otk_update *u, uint32_t sector, uint32_t slot)
-{
-	return sector * u->settings.erase_size + slot * J_SLOT;
-}
-
-static void jencode(const struct otk_update *u, uint8_t *r, uint32_t seq)
-{
-	memset(r, 0, J_LEN);
-	otk_put_le32(r, J_MAGIC);
-	otk_put_le32(r + 4, seq);
-	r[8] = u->p_valid ? J_VALID : 0;
-	r[9] = u->p_flags;
-	r[10] = u->p_function;
-	r[11] = u->nslots;
-	otk_put_le32(r + 12, u->p_size);
-	otk_put_le32(r + 16, u->p_prefix);
-	memcpy(r + 20, u->p_file_sha, OTK_SHA256_LEN);
-	memcpy(r + 52, u->p_prefix_sha, OTK_SHA256_LEN);
-	for (unsigned i = 0; i < u->nslots; i++) {
-		uint8_t *s = r + 84 + i * J_SLOTREC;
-		const struct otk_copy_slot *c = &u->slot[i];
-		otk_put_le32(s, c->src);
-		otk_put_le32(s + 4, c->len);
-		otk_put_le32(s + 8, c->dst);
-		otk_put_le32(s + 12, c->out_len);
-		s[16] = c->flags;
-		s[17] = c->function;
-		s[18] = c->index;
-	}
-	otk_put_le32(r + J_LEN - 4, otk_crc32_update(0, r, J_LEN - 4));
-}
-
-static bool jdecode(struct otk_update *u, const uint8_t *r)
-{
-	if (otk_le32(r) != J_MAGIC || otk_le32(r + J_LEN - 4) != otk_crc32_update(0, r, J_LEN - 4))
-		return false;
-	if (r[11] > OTK_UPDATE_SLOTS)
-		return false;
-	u->seq = otk_le32(r + 4);
-	u->p_valid = (r[8] & J_VALID) != 0;
-	u->p_flags = r[9];
-	u->p_function = r[10];
-	u->nslots = r[11];
-	u->p_size = otk_le32(r + 12);
-	u->p_prefix = otk_le32(r + 16);
-	memcpy(u->p_file_sha, r + 20, OTK_SHA256_LEN);
-	memcpy(u->p_prefix_sha, r + 52, OTK_SHA256_LEN);
-	for (unsigned i = 0; i < u->nslots; i++) {
-		const uint8_t *s = r + 84 + i * J_SLOTREC;
-		struct otk_copy_slot *c = &u->slot[i];
-		c->src = otk_le32(s);
-		c->len = otk_le32(s + 4);
-		c->dst = otk_le32(s + 8);
-		c->out_len = otk_le32(s + 12);
-		c->flags = s[16];
-		c->function = s[17];
-		c->index = s[18];
-	}
-	return true;
-}
-
-static int jload(struct otk_update *u)
-{
-	uint8_t *r = u->cfg.buf;
-	bool found = false;
-	int last[2] = { -1, -1 };
-	uint32_t best = 0;
-	uint8_t bsec = 0;
-
-	u->seq = 0;
-	u->p_valid = false;
-	u->nslots = 0;
-	for (uint32_t s = 0; s < 2; s++) {
-		for (uint32_t i = 0; i < jper(u); i++) {
-			int rc = otk_flash_read(&u->settings, joff(u, s, i), r, J_LEN);
-			if (rc)
-				return rc;
-			bool erased = true;
-			for (uint32_t k = 0; k < J_LEN; k++)
-				if (r[k] != u->settings.erased) {
-					erased = false;
-					break;
-				}
-			if (erased)
-				continue;
-			last[s] = (int)i;
-			uint32_t seq = otk_le32(r + 4);
-			if (otk_le32(r) == J_MAGIC && (!found || seq > best) &&
-			    otk_le32(r + J_LEN - 4) == otk_crc32_update(0, r, J_LEN - 4)) {
-				found = true;
-				best = seq;
-				bsec = (uint8_t)s;
-			}
-		}
-	}
-	u->jsector = bsec;
-	u->jnext = (uint16_t)(last[bsec] + 1);
-	if (!found)
-		return OTK_OK;
-	/* read the winner again to decode it */
-	for (uint32_t i = 0; i < jper(u); i++) {
-		int rc = otk_flash_read(&u->settings, joff(u, bsec, i), r, J_LEN);
-		if (rc)
-			return rc;
-		if (otk_le32(r) == J_MAGIC && otk_le32(r + 4) == best && jdecode(u, r))
-			break;
-	}
-	return OTK_OK;
-}
-
-static int jwrite(struct otk_update *u)
-{
-	uint8_t *r = u->cfg.buf;
-	int rc;
-	if (u->jnext >= jper(u)) {
-		uint8_t other = (uint8_t)(u->jsector ^ 1u);
-		rc = otk_flash_erase(&u->settings, joff(u, other, 0), u->settings.erase_size);
-		if (rc)
-			return rc;
-		u->jsector = other;
-		u->jnext = 0;
-	}
-	jencode(u, r, u->seq + 1);
-	uint32_t n = otk_flash_align_up(&u->settings, J_LEN);
-	memset(r + J_LEN, u->settings.erased, n - J_LEN);
-	rc = otk_flash_write(&u->settings, joff(u, u->jsector, u->jnext), r, n);
-	u->jnext++;   /* a failed write leaves a non-erased slot: skip it either way */
-	if (rc)
-		return rc;
-	u->seq++;
-	return OTK_OK;
-}
-
-/* --- init ------------------------------------------------------------ */
+#include "update_internal.h"
 
 void otk_update_set_assets(struct otk_update *u, struct otk_assets *assets)
 {
 	u->assets = assets;
-}
-
-int otk_update_init(struct otk_update *u, const struct otk_update_config *cfg)
-{
-	int rc;
-	memset(u, 0, sizeof(*u));
-	if (!cfg || !cfg->dev || !cfg->buf || cfg->buf_size < OTK_UPDATE_MIN_BUF)
-		return OTK_EINVAL;
-	u->cfg = *cfg;
-	rc = otk_device_open(cfg->dev, OTK_AREA_OTA, 0, &u->ota);
-	if (!rc)
-		rc = otk_device_open(cfg->dev, OTK_AREA_SETTINGS, 0, &u->settings);
-	if (rc)
-		return rc;
-	if (u->settings.size < 2 * u->settings.erase_size || u->settings.erase_size < J_SLOT ||
-	    u->settings.write_align > J_SLOT || cfg->buf_size < 2u * J_SLOT)
-		return OTK_EINVAL;
-	return jload(u);
-}
-
-bool otk_update_pending(const struct otk_update *u)
-{
-	return u->nslots != 0;
-}
-
-/* --- helpers over flash ---------------------------------------------- */
-
-static int crc_range(const struct otk_flash_area *fa, uint32_t off, uint32_t len, uint8_t *buf,
-		     size_t cap, uint32_t *crc)
-{
-	uint32_t c = 0;
-	while (len) {
-		uint32_t n = len < cap ? len : (uint32_t)cap;
-		int rc = otk_flash_read(fa, off, buf, n);
-		if (rc)
-			return rc;
-		c = otk_crc32_update(c, buf, n);
-		off += n;
-		len -= n;
-	}
-	*crc = c;
-	return OTK_OK;
-}
-
-/* CRC-32 of [off, off + size - 4) against the big-endian CRC stored after it. */
-static int crc_check(const struct otk_flash_area *fa, uint32_t off, uint32_t size, uint8_t *buf,
-		     size_t cap)
-{
-	uint32_t crc;
-	uint8_t be[4];
-	int rc = crc_range(fa, off, size - 4, buf, cap, &crc);
-	if (!rc)
-		rc = otk_flash_read(fa, off + size - 4, be, 4);
-	if (rc)
-		return rc;
-	return otk_be32(be) == crc ? OTK_OK : OTK_EUPD_INTEGRITY;
-}
-
-static bool plausible(const struct otk_prefix *p, uint32_t at)
-{
-	return p->end > p->start && p->end - p->start < 0x1000000u && p->function != OTK_FUNC_NONE &&
-	       p->function <= OTK_FUNC_MAX && (p->flags & ~OTK_FLAG_ALL) == 0 &&
-	       at + OTK_PREFIX_SIZE <= p->end - p->start;
-}
-
-/*
- * Find the prefix of the module at fa[base..base + avail): the first of the
- * usual offsets whose 24 bytes decode plausibly (and, when want_start is not
- * 0xFFFFFFFF, start at want_start).  *erased set when every candidate read
- * back erased.  Returns the offset or a negative error.
- */
-static long find_prefix(const struct otk_flash_area *fa, uint32_t base, uint32_t avail,
-			uint8_t function, struct otk_prefix *p, bool *erased)
-{
-	uint8_t raw[OTK_PREFIX_SIZE];
-	*erased = true;
-	for (size_t i = 0; i < NOFFSETS; i++) {
-		uint32_t at = prefix_offsets[i];
-		if (at + OTK_PREFIX_SIZE > avail)
-			continue;
-		int rc = otk_flash_read(fa, base + at, raw, sizeof(raw));
-		if (rc)
-			return rc;
-		for (size_t k = 0; k < sizeof(raw); k++)
-			if (raw[k] != fa->erased)
-				*erased = false;
-		otk_prefix_decode(raw, p);
-		if (!plausible(p, at))
-			continue;
-		if (function && !(p->function == function ||
-				  (function == OTK_FUNC_SYSTEM && p->function == OTK_FUNC_MONO)))
-			continue;
-		return (long)at;
-	}
-	return OTK_ENOPREFIX;
-}
-
-/*
- * A module that grows down ends at the area's end and starts anywhere
- * (4-byte aligned): scan down from the end, a buffer at a time, for a prefix
- * whose start is its own address and whose end is the area's end.
- */
-static int image_check_top(const struct otk_flash_area *fa, uint16_t platform, uint8_t function,
-			   int index, uint8_t *buf, size_t cap, struct otk_prefix *p)
-{
-	uint8_t raw[OTK_PREFIX_SIZE];
-	uint32_t hi = fa->size;
-	bool any = false;
-	if (cap < 64 || fa->size < 64)
-		return OTK_EINVAL;
-	cap &= ~(size_t)3u;
-	for (;;) {
-		uint32_t lo = hi > cap ? hi - (uint32_t)cap : 0;
-		int rc = otk_flash_read(fa, lo, buf, hi - lo);
-		if (rc)
-			return rc;
-		for (uint32_t k = 0; k < hi - lo && !any; k++)
-			any = buf[k] != fa->erased;
-		for (uint32_t pos = (hi - OTK_PREFIX_SIZE) & ~3u; pos >= lo; pos -= 4) {
-			const uint8_t *w = buf + (pos - lo);
-			if (otk_le32(w) == fa->addr + pos && otk_le32(w + 4) + 4u == fa->addr + fa->size) {
-				memcpy(raw, w, sizeof(raw));
-				otk_prefix_decode(raw, p);
-				if (plausible(p, 0) && p->function == function &&
-				    (index < 0 || p->index == index)) {
-					if (p->platform != platform)
-						return OTK_EUPD_PLATFORM;
-					return crc_check(fa, pos, fa->size - pos, buf, cap);
-				}
-			}
-			if (pos < 4)
-				break;
-		}
-		if (lo == 0)
-			break;
-		hi = lo + OTK_PREFIX_SIZE;   /* overlap: a prefix across the boundary */
-	}
-	return any ? OTK_ENOPREFIX : OTK_ENOTFOUND;
-}
-
-int otk_image_check(const struct otk_flash_area *fa, bool grows_left, uint16_t platform,
-		    uint8_t function, int index, uint8_t *buf, size_t cap, struct otk_prefix *p)
-{
-	if (grows_left)
-		return image_check_top(fa, platform, function, index, buf, cap, p);
-	/*
-	 * A module need not start at its area's start (nRF52840 system parts
-	 * link at 0x30000 in a 0x28000 area, RTL872x user parts grow down from
-	 * the area's end), so look for a prefix whose start address is its own
-	 * position at every 4 KB boundary.  Copies erase the area up to the
-	 * module they write, so the first module found is the newest.
-	 */
-	bool all_erased = true;
-	for (uint32_t base = 0; base < fa->size; base += OTK_IMAGE_ALIGN) {
-		bool erased;
-		long at = find_prefix(fa, base, fa->size - base, function, p, &erased);
-		if (at < 0 && at != OTK_ENOPREFIX)
-			return (int)at;
-		if (at < 0 || p->start != fa->addr + base) {
-			all_erased &= erased;
-			continue;
-		}
-		uint32_t size = p->end - p->start + 4u;
-		if (index >= 0 && p->index != index && p->function != OTK_FUNC_MONO) {
-			/* another index's module inside this area (nRF52840: the
-			 * legacy 128K user part lies inside the 256K one): skip it */
-			if (size > fa->size - base)
-				break;
-			base += ((size + OTK_IMAGE_ALIGN - 1u) & ~(OTK_IMAGE_ALIGN - 1u)) - OTK_IMAGE_ALIGN;
-			continue;
-		}
-		if (size > fa->size - base)
-			return OTK_EUPD_TOOLARGE;
-		if (p->platform != platform)
-			return OTK_EUPD_PLATFORM;
-		return crc_check(fa, base, size, buf, cap);
-	}
-	return all_erased ? OTK_ENOTFOUND : OTK_ENOPREFIX;
 }
 
 /* --- begin / write --------------------------------------------------- */
@@ -399,7 +60,7 @@ static int learn_function(struct otk_update *u)
 	bool erased;
 	if (u->function != OTK_FUNC_NONE || (u->received < u->size && u->received < LEARN_BYTES))
 		return OTK_OK;
-	long at = find_prefix(&u->ota, 0, u->received, 0, &p, &erased);
+	long at = otk_image_find_prefix(&u->ota, 0, u->received, 0, &p, &erased);
 	if (at < 0 && at != OTK_ENOPREFIX)
 		return (int)at;
 	if (at < 0)
@@ -476,7 +137,7 @@ long otk_update_begin(struct otk_update *u, const struct otk_update_start *st)
 				sha = u->sha;
 				otk_sha256_finish(&sha, u->p_prefix_sha);
 				u->p_prefix = at;
-				rc = jwrite(u);
+				rc = otk_update_persist(u);
 				if (rc)
 					return rc;
 			}
@@ -498,7 +159,7 @@ long otk_update_begin(struct otk_update *u, const struct otk_update_start *st)
 		else
 			memset(u->p_file_sha, 0, OTK_SHA256_LEN);
 		otk_sha256(NULL, 0, u->p_prefix_sha);
-		rc = jwrite(u);
+		rc = otk_update_persist(u);
 		if (rc)
 			return rc;
 		otk_sha256_init(&u->sha);
@@ -533,7 +194,7 @@ int otk_update_save(struct otk_update *u)
 	struct otk_sha256 copy = u->sha;
 	otk_sha256_finish(&copy, u->p_prefix_sha);
 	u->p_prefix = u->received;
-	int rc = jwrite(u);
+	int rc = otk_update_persist(u);
 	if (!rc)
 		u->saved_at = u->received;
 	return rc;
@@ -672,141 +333,15 @@ int otk_update_write(struct otk_update *u, uint32_t offset, const void *data, si
 
 /* --- validation ------------------------------------------------------ */
 
-struct staged {
-	struct otk_prefix p;
-	struct otk_copy_slot slot;
-	/* compressed: deflate data in staging, window bits */
-	uint32_t data_off, data_end;
-	uint8_t wbits;
-};
-
-/* Locate the deflate data of a compressed module staged at [base, base + size). */
-static int compressed_span(const struct otk_update *u, uint32_t base, uint32_t size,
-			   struct staged *s)
-{
-	uint8_t h[8];
-	uint32_t pos = OTK_PREFIX_SIZE;
-	int rc;
-	if (s->p.flags & OTK_FLAG_PREFIX_EXTENSIONS) {
-		for (;;) {
-			if (pos + OTK_EXT_HEADER_SIZE > size || pos > 4096u)
-				return OTK_EBADEXT;
-			rc = otk_flash_read(&u->ota, base + pos, h, 4);
-			if (rc)
-				return rc;
-			uint16_t type = otk_le16(h), len = otk_le16(h + 2);
-			if (len < OTK_EXT_HEADER_SIZE)
-				return OTK_EBADEXT;
-			pos += len;
-			if (type == OTK_EXT_END)
-				break;
-		}
-	}
-	if (pos + 8u + 6u > size)
-		return OTK_EBADCOMPRESS;
-	rc = otk_flash_read(&u->ota, base + pos, h, 8);
-	if (rc)
-		return rc;
-	uint16_t hsize = otk_le16(h);
-	if (hsize < 8u || h[2] != 0 || (h[3] != 0 && (h[3] < 8 || h[3] > 15)))
-		return OTK_EBADCOMPRESS;
-	s->wbits = h[3] ? h[3] : 15;
-	s->slot.out_len = otk_le32(h + 4);
-	s->data_off = base + pos + hsize;
-	rc = otk_flash_read(&u->ota, base + size - 6u, h, 2);
-	if (rc)
-		return rc;
-	uint32_t suffix = otk_le16(h);
-	if (suffix + 4u > size || base + size - 4u - suffix < s->data_off)
-		return OTK_EBADSUFFIX;
-	s->data_end = base + size - 4u - suffix;
-	return OTK_OK;
-}
-
-/*
- * Inflate a compressed module's data.  When fa is NULL, only check that it
- * inflates to out_len bytes whose CRC matches the CRC they end with; else
- * also write the output to fa at off (erased beforehand).  Output is written
- * in whole buffers so every write but the last is aligned.
- */
-static int inflate_module(struct otk_update *u, const struct staged *s,
-			  const struct otk_flash_area *fa, uint32_t off)
-{
-	struct otk_inflate *inf = u->cfg.inflate;
-	size_t wsize = (size_t)1 << s->wbits;
-	uint32_t align = fa ? fa->write_align : 1u;
-	size_t half = (u->cfg.buf_size / 2) & ~(size_t)(align - 1u);
-	uint8_t *in = u->cfg.buf, *out = u->cfg.buf + half;
-	uint32_t pos = s->data_off, total = 0, crc = 0, n_out = s->slot.out_len;
-	uint8_t tail[4] = { 0 };
-	const uint8_t *ip = in;
-	size_t il = 0, used = 0;
-	bool starved = true;    /* the decoder stopped for input, not for room */
-	int rc, st = OTK_OK;
-
-	if (!inf || !u->cfg.window || u->cfg.window_size < wsize)
-		return OTK_EUPD_UNSUPPORTED;
-	if (n_out < 4)
-		return OTK_EUPD_INTEGRITY;
-	if (otk_inflate_init(inf, u->cfg.window, wsize))
-		return OTK_EUPD_UNSUPPORTED;
-	while (st != OTK_INFLATE_END) {
-		if (il == 0 && starved) {
-			uint32_t n = s->data_end - pos;
-			if (n > half)
-				n = (uint32_t)half;
-			if (n == 0)
-				return OTK_EUPD_INTEGRITY;  /* deflate data ends early */
-			rc = otk_flash_read(&u->ota, pos, in, n);
-			if (rc)
-				return rc;
-			pos += n;
-			ip = in;
-			il = n;
-		}
-		uint8_t *op = out + used;
-		size_t ol = half - used;
-		st = otk_inflate_process(inf, &ip, &il, &op, &ol);
-		if (st < 0)
-			return OTK_EUPD_INTEGRITY;
-		starved = ol != 0;
-		uint32_t got = (uint32_t)(half - used - ol);
-		if (got > n_out - total)
-			return OTK_EUPD_INTEGRITY;      /* more than declared */
-		/* the CRC covers all but the last 4 bytes, which hold it */
-		uint32_t crc_n = total >= n_out - 4 ? 0 : n_out - 4 - total;
-		if (crc_n > got)
-			crc_n = got;
-		crc = otk_crc32_update(crc, out + used, crc_n);
-		for (uint32_t k = crc_n; k < got; k++)
-			tail[total + k - (n_out - 4)] = out[used + k];
-		total += got;
-		used += got;
-		if (used == half || st == OTK_INFLATE_END) {
-			if (fa && used) {
-				uint32_t w = otk_flash_align_up(fa, (uint32_t)used);
-				memset(out + used, fa->erased, w - used);
-				rc = otk_flash_write(fa, off + total - (uint32_t)used, out, w);
-				if (rc)
-					return rc;
-			}
-			used = 0;
-		}
-	}
-	if (total != n_out || otk_be32(tail) != crc)
-		return OTK_EUPD_INTEGRITY;
-	return OTK_OK;
-}
-
 /* Check one module staged at [base, base + avail); fills *s. */
-static int stage_module(struct otk_update *u, uint32_t base, uint32_t avail, struct staged *s)
+static int stage_module(struct otk_update *u, uint32_t base, uint32_t avail, struct otk_staged *s)
 {
 	const struct otk_device *dev = u->cfg.dev;
 	bool erased;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	long at = find_prefix(&u->ota, base, avail, 0, &s->p, &erased);
+	long at = otk_image_find_prefix(&u->ota, base, avail, 0, &s->p, &erased);
 	if (at < 0)
 		return (int)at;
 	const struct otk_prefix *p = &s->p;
@@ -821,7 +356,7 @@ static int stage_module(struct otk_update *u, uint32_t base, uint32_t avail, str
 		/* platform-independent; the asset store checks the rest at APPLY */
 		if (!u->assets)
 			return OTK_EUPD_UNSUPPORTED;
-		rc = crc_check(&u->ota, base, size, u->cfg.buf, u->cfg.buf_size);
+		rc = otk_image_crc_check(&u->ota, base, size, u->cfg.buf, u->cfg.buf_size);
 		if (rc)
 			return rc;
 		s->slot.src = base;
@@ -831,7 +366,7 @@ static int stage_module(struct otk_update *u, uint32_t base, uint32_t avail, str
 	}
 	if (p->platform != dev->platform)
 		return OTK_EUPD_PLATFORM;
-	rc = crc_check(&u->ota, base, size, u->cfg.buf, u->cfg.buf_size);
+	rc = otk_image_crc_check(&u->ota, base, size, u->cfg.buf, u->cfg.buf_size);
 	if (rc)
 		return rc;
 	if ((p->flags & (OTK_FLAG_ENCRYPTED | OTK_FLAG_DROP_MODULE_INFO)) || p->reserved != 0)
@@ -852,7 +387,7 @@ static int stage_module(struct otk_update *u, uint32_t base, uint32_t avail, str
 		if (p->function != OTK_FUNC_USER && p->function != OTK_FUNC_SYSTEM)
 			return OTK_EUPD_UNSUPPORTED;
 		s->slot.flags = OTK_FLAG_COMPRESSED;
-		rc = compressed_span(u, base, size, s);
+		rc = otk_staged_span(u, base, size, s);
 		if (rc)
 			return rc;
 	}
@@ -868,7 +403,7 @@ static int stage_module(struct otk_update *u, uint32_t base, uint32_t avail, str
 	if (la->grows_left && p->start - la->addr + s->slot.out_len != la->size)
 		return OTK_EUPD_RANGE;
 	if (s->slot.flags & OTK_FLAG_COMPRESSED)
-		return inflate_module(u, s, NULL, 0);
+		return otk_staged_inflate(u, s, NULL, 0);
 	return OTK_OK;
 }
 
@@ -885,7 +420,7 @@ static struct otk_installed *find_installed(struct otk_installed *set, size_t n,
 
 /* Dependencies and downgrade policy of the staged modules against the
  * installed ones as they will be once the update is applied. */
-static int check_policy(struct otk_update *u, struct staged *st, unsigned n,
+static int check_policy(struct otk_update *u, struct otk_staged *st, unsigned n,
 			struct otk_update_result *res)
 {
 	struct otk_installed set[OTK_BOOT_MAX_MODULES + OTK_UPDATE_MAX_EXTRA + OTK_UPDATE_MAX_MODULES];
@@ -946,7 +481,7 @@ static int check_policy(struct otk_update *u, struct staged *st, unsigned n,
 	return OTK_OK;
 }
 
-static int validate(struct otk_update *u, struct staged *st, unsigned *count,
+static int validate(struct otk_update *u, struct otk_staged *st, unsigned *count,
 		    struct otk_update_result *res)
 {
 	uint32_t base = 0;
@@ -986,14 +521,14 @@ static int forget(struct otk_update *u)
 	if (!u->p_valid)
 		return OTK_OK;
 	u->p_valid = false;
-	return jwrite(u);
+	return otk_update_persist(u);
 }
 
 int otk_update_finish(struct otk_update *u, enum otk_update_finish_mode mode,
 		      struct otk_update_result *res)
 {
 	struct otk_update_result dummy;
-	struct staged st[OTK_UPDATE_MAX_MODULES];
+	struct otk_staged st[OTK_UPDATE_MAX_MODULES];
 	uint8_t digest[OTK_SHA256_LEN];
 	unsigned n = 0;
 	int rc;
@@ -1025,8 +560,11 @@ int otk_update_finish(struct otk_update *u, enum otk_update_finish_mode mode,
 	else
 		rc = validate(u, st, &n, res);
 	if (rc) {
-		/* bad data stays bad: do not offer it for resume */
-		(void)forget(u);
+		/* bad data stays bad: do not offer it for resume; a flash
+		 * that failed to read may read next time, so the transfer and
+		 * its saved progress stay (finish or begin again) */
+		if (otk_error_is_data(rc))
+			(void)forget(u);
 		return rc;
 	}
 	if (mode == OTK_FINISH_VALIDATE || (u->flags & OTK_UPDATE_VALIDATE_ONLY))
@@ -1038,13 +576,14 @@ int otk_update_finish(struct otk_update *u, enum otk_update_finish_mode mode,
 		 * stores it again; the store keeps an identical file as it is */
 		rc = otk_assets_install(u->assets, &u->ota, st[0].slot.src, st[0].slot.len, NULL);
 		if (rc) {
-			if (rc <= OTK_EASSET_NOSPC && rc >= OTK_EASSET_NAME)
+			/* a module the store refuses, or no room, fails again */
+			if (otk_error_is_data(rc) || rc == OTK_EASSET_NOSPC)
 				(void)forget(u);
 			return rc;
 		}
 		u->nslots = 0;
 		u->p_valid = false;
-		rc = jwrite(u);
+		rc = otk_update_persist(u);
 		u->active = false;
 		return rc;
 	}
@@ -1056,109 +595,9 @@ int otk_update_finish(struct otk_update *u, enum otk_update_finish_mode mode,
 			if ((st[i].p.function == OTK_FUNC_BOOTLOADER) == (pass == 1))
 				u->slot[u->nslots++] = st[i].slot;
 	u->p_valid = false;
-	rc = jwrite(u);
+	rc = otk_update_persist(u);
 	u->active = false;
 	if (rc)
 		u->nslots = 0;  /* not recorded: nothing will be copied */
 	return rc;
-}
-
-/* --- copy at boot ---------------------------------------------------- */
-
-static int copy_slot(struct otk_update *u, const struct otk_copy_slot *c)
-{
-	struct otk_flash_area dst;
-	struct staged s;
-	const struct otk_layout_area *la =
-		otk_layout_module_area(u->cfg.dev->layout, c->function, c->index);
-	int rc;
-	if (!la)
-		return OTK_EUPD_RANGE;
-	rc = u->cfg.dev->open(u->cfg.dev->ctx, la, &dst);
-	if (rc)
-		return rc;
-	if (c->dst < dst.addr || c->dst - dst.addr > dst.size)
-		return OTK_EUPD_RANGE;
-	uint32_t off = c->dst - dst.addr;
-	if (c->out_len > dst.size - off)
-		return OTK_EUPD_TOOLARGE;
-	/* erase from the area's start so no older module is found before it
-	 * (an area that grows down is scanned from its end: erase from the
-	 * module down to the end) */
-	uint32_t e0 = la->grows_left ? off & ~(dst.erase_size - 1u) : 0;
-	rc = otk_flash_erase_cover(&dst, e0, off - e0 + c->out_len);
-	if (rc)
-		return rc;
-	if (c->flags & OTK_FLAG_COMPRESSED) {
-		memset(&s, 0, sizeof(s));
-		s.slot = *c;
-		rc = otk_flash_read(&u->ota, c->src, u->cfg.buf, OTK_PREFIX_SIZE);
-		if (rc)
-			return rc;
-		otk_prefix_decode(u->cfg.buf, &s.p);
-		rc = compressed_span(u, c->src, c->len, &s);
-		if (!rc)
-			rc = inflate_module(u, &s, &dst, off);
-	} else {
-		size_t chunk = u->cfg.buf_size & ~(size_t)(dst.write_align - 1u);
-		for (uint32_t pos = 0; pos < c->len && !rc;) {
-			uint32_t n = c->len - pos;
-			if (n > chunk)
-				n = (uint32_t)chunk;
-			rc = otk_flash_read(&u->ota, c->src + pos, u->cfg.buf, n);
-			if (rc)
-				return rc;
-			uint32_t w = otk_flash_align_up(&dst, n);
-			memset(u->cfg.buf + n, dst.erased, w - n);
-			rc = otk_flash_write(&dst, off + pos, u->cfg.buf, w);
-			pos += n;
-		}
-	}
-	if (rc)
-		return rc;
-	return crc_check(&dst, off, c->out_len, u->cfg.buf, u->cfg.buf_size);
-}
-
-int otk_update_recover(struct otk_update *u, unsigned *copied)
-{
-	int rc = OTK_OK, result = OTK_OK;
-	unsigned done = 0;
-	if (copied)
-		*copied = 0;
-	if (!u->nslots)
-		return OTK_OK;
-	struct otk_copy_slot slots[OTK_UPDATE_SLOTS];
-	uint8_t n = u->nslots;
-	memcpy(slots, u->slot, sizeof(slots));
-	for (uint8_t i = 0; i < n; i++) {
-		if (slots[i].function == OTK_FUNC_BOOTLOADER && u->nslots) {
-			/* as Device OS: the bootloader's record is cleared before
-			 * its copy, so a bad copy is never retried in a loop */
-			u->nslots = 0;
-			rc = jwrite(u);
-			if (rc)
-				return rc;
-		}
-		for (int attempt = 0; attempt < 2; attempt++) {
-			rc = copy_slot(u, &slots[i]);
-			if (rc != OTK_EUPD_INTEGRITY)
-				break;
-		}
-		if (rc == OTK_EUPD_INTEGRITY || rc == OTK_EUPD_RANGE || rc == OTK_EUPD_TOOLARGE ||
-		    rc == OTK_EUPD_UNSUPPORTED)
-			result = OTK_EUPD_COPY;     /* give up on this one, go on */
-		else if (rc)
-			return rc;                  /* flash failure: retry next boot */
-		else
-			done++;
-	}
-	if (u->nslots) {
-		u->nslots = 0;
-		rc = jwrite(u);
-		if (rc)
-			return rc;
-	}
-	if (copied)
-		*copied = done;
-	return result;
 }

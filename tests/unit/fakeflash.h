@@ -40,6 +40,7 @@ struct fakeflash {
 	unsigned long reads, writes, erases;
 	unsigned long ops;        /* writes + erases: the cut points */
 	unsigned long cut_at;     /* 0: never */
+	unsigned long fail_read_at; /* the read with this count fails once (0: never) */
 	bool dead;
 	unsigned long violations; /* misaligned, bit-setting or repeated writes */
 	bool program_once, torn;
@@ -118,6 +119,10 @@ static inline int ff_read(void *ctx, uint32_t off, void *buf, size_t len)
 	if (off > f->size || len > f->size - off)
 		return OTK_ERANGE;
 	f->reads++;
+	if (f->fail_read_at && f->reads == f->fail_read_at) {
+		f->fail_read_at = 0;
+		return OTK_EIO;     /* a transient read error */
+	}
 	memcpy(buf, f->mem + off, len);
 	return OTK_OK;
 }

@@ -984,6 +984,42 @@ static void test_copy_verify_fails(void **state)
 	tdev_free(t);
 }
 
+/* A flash read that fails during validation is not a bad file: the
+ * transfer keeps its progress; a data error drops it. */
+static void test_read_error_keeps_progress(void **state)
+{
+	(void)state;
+	struct tdev *t = tdev_new();
+	struct img nu = mk(A_USER, OTK_FUNC_USER, 1, 2, PLATFORM, OTK_FUNC_SYSTEM, 2, 2000, 9000, 9);
+	uint8_t sha[OTK_SHA256_LEN];
+	otk_sha256(nu.data, nu.len, sha);
+	assert_int_equal(boot(t), OTK_OK);
+	for (unsigned long k = 1; k <= 4; k++) {
+		assert_int_equal(begin(&t->u, (uint32_t)nu.len, sha, 0, 0), k == 1 ? 0 : (long)nu.len);
+		for (size_t pos = k == 1 ? 0 : nu.len; pos < nu.len; pos += CHUNK) {
+			size_t n = nu.len - pos < CHUNK ? nu.len - pos : CHUNK;
+			assert_int_equal(otk_update_write(&t->u, (uint32_t)pos, nu.data + pos, n), OTK_OK);
+		}
+		t->ff.fail_read_at = t->ff.reads + k * 3;   /* prefix, CRC, scan */
+		assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_APPLY, NULL), OTK_EIO);
+		/* and after a power cycle too */
+		assert_int_equal(otk_update_init(&t->u, &t->cfg), OTK_OK);
+	}
+	assert_int_equal(begin(&t->u, (uint32_t)nu.len, sha, 0, 0), (long)nu.len);
+	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_APPLY, NULL), OTK_OK);
+	assert_int_equal(boot(t), OTK_OK);
+	assert_int_equal(t->rep.copied, 1);
+	assert_memory_equal(t->ff.mem + A_USER, nu.data, nu.len);
+	/* a data error forgets: the same file starts over */
+	struct img bad = mk(A_USER, OTK_FUNC_USER, 1, 3, 12, OTK_FUNC_SYSTEM, 2, 2000, 9000, 9);
+	otk_sha256(bad.data, bad.len, sha);
+	assert_int_equal(deliver(t, bad, sha, 0, 0, OTK_FINISH_APPLY), OTK_EUPD_PLATFORM);
+	assert_int_equal(begin(&t->u, (uint32_t)bad.len, sha, 0, 0), 0);
+	free(bad.data);
+	free(nu.data);
+	tdev_free(t);
+}
+
 /* Settings full of someone else's bytes: ignored, then reused safely. */
 static void test_journal_junk(void **state)
 {
@@ -1148,6 +1184,7 @@ int main(void)
 		cmocka_unit_test(test_p2_user_grows_down),
 		cmocka_unit_test(test_copy_verify_fails),
 		cmocka_unit_test(test_journal_junk),
+		cmocka_unit_test(test_read_error_keeps_progress),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "otk/flash.h"
+#include "otk/journal.h"
 #include "otk/sha256.h"
 
 #ifdef __cplusplus
@@ -75,11 +76,9 @@ struct otk_asset_store {
 	uint32_t nblocks;       /* blocks in the area */
 	uint32_t seq;           /* highest file sequence seen */
 	bool clean;             /* validated: no two committed files share a name */
-	/* state log */
+	/* state log: blocks 0 and 1 */
 	uint8_t state;
-	uint32_t state_seq;
-	uint8_t state_block;
-	uint32_t state_next;    /* next free record offset in state_block */
+	struct otk_journal log;
 	/* a file being written */
 	bool writing;
 	uint32_t w_block, w_nblocks, w_size, w_got;

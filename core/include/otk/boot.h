@@ -14,41 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "otk/image.h"
 #include "otk/layout.h"
 #include "otk/module.h"
-#include "otk/update.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define OTK_BOOT_MAX_MODULES 8u
-
-/* An installed module as found in its area. */
-struct otk_installed {
-	uint8_t role;             /* enum otk_area_role */
-	uint8_t index;            /* area index */
-	int status;               /* OTK_OK, OTK_ENOTFOUND (empty) or the problem */
-	int deps;                 /* OTK_OK or OTK_EUPD_DEPENDENCY (set by otk_boot_decide) */
-	struct otk_prefix prefix; /* valid when status == OTK_OK */
-};
-
-/*
- * Check every bootloader, system and user area of the device's layout.
- * Fills out[0..n) and returns n (<= max), or a negative error.
- */
-int otk_installed_scan(const struct otk_device *dev, uint8_t *buf, size_t cap,
-		       struct otk_installed *out, size_t max);
-
-/*
- * Device OS dependency check of module m against the valid entries of set:
- * dependency 1 none -> ok (dependency 2 not checked); otherwise each
- * non-none dependency needs an installed module with that function and
- * index and version >= the required one.  Not transitive.  Returns OTK_OK or
- * OTK_EUPD_DEPENDENCY; *which (may be NULL) gets the failing dependency 0/1.
- */
-int otk_deps_check(const struct otk_prefix *m, const struct otk_installed *set, size_t n,
-		   int *which);
 
 enum otk_boot_mode {
 	OTK_MODE_NORMAL = 0,
@@ -83,6 +55,8 @@ struct otk_boot_report {
 	/* scanned modules, then the caller's extra ones (u->cfg.extra) */
 	struct otk_installed mods[OTK_BOOT_MAX_MODULES + OTK_UPDATE_MAX_EXTRA];
 };
+
+struct otk_update;  /* update.h */
 
 /* Decide the mode from a scan (no flash access). */
 void otk_boot_decide(struct otk_installed *mods, size_t n, uint32_t requests,

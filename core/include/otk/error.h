@@ -9,6 +9,8 @@
 #ifndef OTK_ERROR_H
 #define OTK_ERROR_H
 
+#include <stdbool.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -75,6 +77,15 @@ enum otk_error {
 
 /* A short description of an otakit error code, never NULL. */
 const char *otk_strerror(int err);
+
+/*
+ * Error classes, so callers decide by meaning and not by numeric ranges.
+ *   io    the storage failed (a flash driver's OTK_EIO): may pass, retry
+ *   data  the input itself is wrong (format, checksum, inflate, platform,
+ *         range, dependency, policy, asset checks): the same bytes fail again
+ */
+bool otk_error_is_io(int err);
+bool otk_error_is_data(int err);
 
 #ifdef __cplusplus
 }

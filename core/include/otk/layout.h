@@ -69,6 +69,10 @@ const struct otk_layout_area *otk_layout_module_area(const struct otk_layout *l,
 /* Map a module function to an area role (0 when none). */
 uint8_t otk_layout_role_for_function(uint8_t function);
 
+/* The function of the modules a boot scan looks for in an area role:
+ * bootloader, system, user; 0 (OTK_FUNC_NONE) for the others. */
+uint8_t otk_layout_function_for_role(uint8_t role);
+
 /*
  * A device: a layout bound to flash drivers.  open() fills a flash area for
  * a layout area (device, offset, geometry; addr = area->addr) and returns

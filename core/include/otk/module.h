@@ -108,6 +108,15 @@ void otk_prefix_encode(const struct otk_prefix *p, uint8_t raw[OTK_PREFIX_SIZE])
 int otk_prefix_score(const uint8_t *buf, size_t len, size_t offset);
 
 /*
+ * The usual prefix offsets, in the order the reference reader tries them
+ * (0; 0x200 nRF52840/RTL872x vectors; 0x184 STM32F2; 0xC0, 0x10C).  The one
+ * table for host and device: the inspector and the update engine pick the
+ * same prefix for the same bytes.
+ */
+#define OTK_PREFIX_NOFFSETS 5u
+extern const uint32_t otk_prefix_offsets[OTK_PREFIX_NOFFSETS];
+
+/*
  * Where the prefix sits in a buffer: the reference reader's search (offsets
  * 0, 0x200, 0x184, 0xC0, 0x10C, then every 4 bytes up to
  * min(8192, len - 64)), first full score wins, else the best partial score.

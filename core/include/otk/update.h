@@ -36,7 +36,9 @@
 #include <stdint.h>
 
 #include "otk/flash.h"
+#include "otk/image.h"
 #include "otk/inflate.h"
+#include "otk/journal.h"
 #include "otk/layout.h"
 #include "otk/module.h"
 #include "otk/sha256.h"
@@ -59,8 +61,6 @@ extern "C" {
 #define OTK_UPDATE_MAX_MODULES 2u   /* combined modules per file */
 #define OTK_UPDATE_SLOTS 4u         /* copy records */
 #define OTK_UPDATE_MIN_BUF 512u
-#define OTK_UPDATE_MAX_EXTRA 4u
-#define OTK_IMAGE_ALIGN 4096u       /* modules start at a 4 KB boundary of their area */
 
 enum otk_update_finish_mode {
 	OTK_FINISH_VALIDATE = 0,  /* check, keep the data and state */
@@ -69,7 +69,6 @@ enum otk_update_finish_mode {
 	OTK_FINISH_DISCARD,       /* stop and forget the persisted state */
 };
 
-struct otk_installed;  /* boot.h */
 struct otk_assets;     /* asset_api.h */
 
 struct otk_update_config {
@@ -141,7 +140,7 @@ struct otk_update_result {
 
 struct otk_update {
 	struct otk_update_config cfg;
-	struct otk_flash_area ota, settings;
+	struct otk_flash_area ota;
 
 	/* transfer */
 	bool active;              /* begin() succeeded, not finished */
@@ -165,10 +164,8 @@ struct otk_update {
 	uint8_t nslots;
 	struct otk_copy_slot slot[OTK_UPDATE_SLOTS];
 
-	/* journal */
-	uint32_t seq;
-	uint8_t jsector;
-	uint16_t jnext;
+	/* persisted state: transfer progress and copy records (SETTINGS) */
+	struct otk_journal journal;
 
 	/* asset storage, see otk_update_set_assets() */
 	struct otk_assets *assets;
@@ -256,19 +253,6 @@ uint32_t otk_update_window_chunks(const struct otk_update *u);
  * twice (its record is cleared so the device does not loop).
  */
 int otk_update_recover(struct otk_update *u, unsigned *copied);
-
-/*
- * Validate the module installed in an area: the first 4 KB boundary with a
- * prefix (at one of the usual offsets) of this function whose start address
- * is that boundary (and, when index >= 0, with that index); end inside the
- * area, platform, CRC.  For an area that grows down (grows_left), the
- * 4-byte-aligned start whose module ends at the area's end, searched from
- * the end (cap >= 64).  Returns
- * OTK_OK with *p filled, OTK_ENOTFOUND when the area looks empty, or the
- * OTK_EUPD_* / OTK_ENOPREFIX class of the problem.
- */
-int otk_image_check(const struct otk_flash_area *fa, bool grows_left, uint16_t platform,
-		    uint8_t function, int index, uint8_t *buf, size_t cap, struct otk_prefix *p);
 
 #ifdef __cplusplus
 }
