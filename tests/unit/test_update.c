@@ -1100,6 +1100,45 @@ static void test_p2_user_grows_down(void **state)
 	free(t);
 }
 
+/* The inspector and the device pick the same prefix for the same bytes:
+ * a module whose prefix is at 0x200 with prefix-like bytes at 0x184. */
+static void test_prefix_table_shared(void **state)
+{
+	(void)state;
+	struct otk_module_spec spec;
+	uint8_t head[0x200], body[2000], mod[4096];
+	size_t len;
+	memset(&spec, 0, sizeof(spec));
+	memset(head, 0x5A, sizeof(head));
+	memset(body, 0x33, sizeof(body));
+	spec.prefix.platform = 6;   /* photon: a device platform scores full marks */
+	spec.prefix.function = OTK_FUNC_USER;
+	spec.prefix.index = 1;
+	spec.start = A_USER;
+	spec.head = head;
+	spec.prefix_offset = sizeof(head);
+	assert_int_equal(otk_module_build(&spec, body, sizeof(body), mod, sizeof(mod), &len), OTK_OK);
+	struct otk_prefix p;
+	otk_prefix_decode(mod + 0x200, &p);
+	otk_prefix_encode(&p, head + 0x184);
+	assert_int_equal(otk_module_build(&spec, body, sizeof(body), mod, sizeof(mod), &len), OTK_OK);
+	int score;
+	long host = otk_prefix_find(mod, len, &score);
+	assert_int_equal(score, OTK_PREFIX_SCORE_MAX);
+	assert_int_equal(otk_prefix_score(mod, len, 0x184), OTK_PREFIX_SCORE_MAX);
+	struct fakeflash f;
+	struct otk_layout_area la = { OTK_AREA_OTA, 0, 0, 0, 0, 0x2000 };
+	struct otk_flash_area fa;
+	ff_init(&f, 0x2000, 0x1000, 8);
+	assert_int_equal(ff_open(&f, &la, &fa), OTK_OK);
+	memcpy(f.mem, mod, len);
+	bool erased;
+	long dev = otk_image_find_prefix(&fa, 0, (uint32_t)len, 0, &p, &erased);
+	assert_int_equal(dev, host);
+	assert_int_equal(host, 0x200);
+	ff_free(&f);
+}
+
 /* --- the fake flash and the flash helpers themselves ----------------- */
 
 static void test_fakeflash(void **state)
@@ -1165,6 +1204,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fakeflash),
+		cmocka_unit_test(test_prefix_table_shared),
 		cmocka_unit_test(test_api_misuse),
 		cmocka_unit_test(test_resume_other_hash),
 		cmocka_unit_test(test_err_corrupt),
