@@ -182,7 +182,7 @@ int otk_update_recover(struct otk_update *u, unsigned *copied)
 	if (copied)
 		*copied = 0;
 	if (!u->nslots)
-		return OTK_OK;
+		return otk_update_store_cleanup(u);
 	struct otk_copy_slot slots[OTK_UPDATE_SLOTS];
 	uint8_t n = u->nslots;
 	memcpy(slots, u->slot, sizeof(slots));
@@ -213,6 +213,9 @@ int otk_update_recover(struct otk_update *u, unsigned *copied)
 		if (rc)
 			return rc;
 	}
+	rc = otk_update_store_cleanup(u);
+	if (rc)
+		return rc;
 	if (copied)
 		*copied = done;
 	return result;

@@ -50,6 +50,7 @@ const char *otk_strerror(int err)
 	case OTK_EASSET_EOF: return "end of asset";
 	case OTK_EASSET_MISSING: return "required asset missing";
 	case OTK_EASSET_NAME: return "asset name empty or too long";
+	case OTK_EASSET_STAGING: return "asset too large to stage without overwriting the asset storage";
 	}
 	return "unknown error";
 }
@@ -70,6 +71,7 @@ bool otk_error_is_data(int err)
 	case OTK_EUPD_PLATFORM: case OTK_EUPD_TOOLARGE: case OTK_EUPD_DOWNGRADE:
 	case OTK_EUPD_UNSUPPORTED:
 	case OTK_EASSET_TOOBIG: case OTK_EASSET_INVALID: case OTK_EASSET_NAME:
+	case OTK_EASSET_STAGING:
 		return true;
 	default:
 		return false;

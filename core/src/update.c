@@ -45,10 +45,29 @@ static int hash_staging(struct otk_update *u, struct otk_sha256 *sha, uint32_t f
  */
 static int function_known(struct otk_update *u)
 {
-	/* spec: an asset module over (asset storage - 16 blocks) is refused at start */
-	if (u->function == OTK_FUNC_ASSET && u->assets &&
-	    u->size > otk_asset_store_max_module(u->assets->store))
-		return OTK_EASSET_TOOBIG;
+	if (u->function == OTK_FUNC_ASSET) {
+		/* as Device OS: an asset that would be staged over the asset
+		 * area is refused (storing it would erase its own bytes) */
+		if (u->size > u->store_at)
+			return OTK_EASSET_STAGING;
+		/* spec: an asset module over (asset storage - 16 blocks) is refused at start */
+		if (u->assets && u->size > otk_asset_store_max_module(u->assets->store))
+			return OTK_EASSET_TOOBIG;
+	} else if (u->size > u->store_at && !u->p_store_gone) {
+		/* anything else may use the whole staging area: the asset
+		 * store is given up (persisted first) and formatted after the
+		 * copy, so the assets are asked for again */
+		u->p_store_gone = true;
+		int rc = otk_update_persist(u);
+		if (rc)
+			return rc;
+	}
+	if (u->limit < u->size) {
+		/* learnt late: staging past the limit was not erased yet */
+		int rc = otk_flash_erase_cover(&u->ota, u->limit, u->size - u->limit);
+		if (rc)
+			return rc;
+	}
 	u->limit = u->size;
 	return OTK_OK;
 }
@@ -99,8 +118,11 @@ long otk_update_begin(struct otk_update *u, const struct otk_update_start *st)
 		return OTK_EINVAL;
 	u->size = size;
 	u->function = st->function;
-	u->limit = size;
+	/* until the function is known, staging over the asset area stays
+	 * untouched (an asset may not go there) */
+	u->limit = size < u->store_at ? size : u->store_at;
 	if (u->function != OTK_FUNC_NONE) {
+		u->limit = size;
 		rc = function_known(u);
 		if (rc)
 			return rc;
@@ -128,6 +150,7 @@ long otk_update_begin(struct otk_update *u, const struct otk_update_start *st)
 		if (memcmp(digest, u->p_prefix_sha, OTK_SHA256_LEN) == 0 && at > 0) {
 			if (u->function == OTK_FUNC_NONE && u->p_function != OTK_FUNC_NONE) {
 				u->function = u->p_function;
+				u->limit = size;
 				rc = function_known(u);
 				if (rc)
 					return rc;
@@ -164,7 +187,7 @@ long otk_update_begin(struct otk_update *u, const struct otk_update_start *st)
 			return rc;
 		otk_sha256_init(&u->sha);
 	}
-	if (from < size) {
+	if (from < u->limit) {
 		rc = otk_flash_erase_cover(&u->ota, from, u->limit - from);
 		if (rc)
 			return rc;
@@ -574,7 +597,17 @@ int otk_update_finish(struct otk_update *u, enum otk_update_finish_mode mode,
 		/* stored now, from staging (kept until the record below): a cut
 		 * before that record leaves a resumable transfer whose finish
 		 * stores it again; the store keeps an identical file as it is */
-		rc = otk_assets_install(u->assets, &u->ota, st[0].slot.src, st[0].slot.len, NULL);
+		rc = OTK_OK;
+		if (u->p_store_gone) {
+			/* a store given up by an earlier transfer: this asset
+			 * lies before the overlap, so format it now */
+			rc = otk_asset_store_format(u->assets->store);
+			u->p_store_gone = rc != OTK_OK;
+			if (!rc)
+				rc = otk_update_persist(u);
+		}
+		if (!rc)
+			rc = otk_assets_install(u->assets, &u->ota, st[0].slot.src, st[0].slot.len, NULL);
 		if (rc) {
 			/* a module the store refuses, or no room, fails again */
 			if (otk_error_is_data(rc) || rc == OTK_EASSET_NOSPC)

@@ -11,6 +11,10 @@
 /* Write the persisted state of u as a new journal record. */
 int otk_update_persist(struct otk_update *u);
 
+/* Format the asset area when a transfer overwrote it and nothing needs
+ * those staging bytes any more (update_state.c). */
+int otk_update_store_cleanup(struct otk_update *u);
+
 /* A module found in staging. */
 struct otk_staged {
 	struct otk_prefix p;

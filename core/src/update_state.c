@@ -15,12 +15,13 @@
 #define J_LEN (84u + OTK_UPDATE_SLOTS * J_SLOTREC + 4u)
 _Static_assert(J_LEN <= J_SLOT, "journal record must fit its slot");
 #define J_VALID 0x01u
+#define J_STORE_GONE 0x02u
 
 /* Record: [magic][seq] then the fields below, then the CRC (journal.h). */
 static void encode(const struct otk_update *u, uint8_t *r)
 {
 	memset(r, 0, J_LEN);
-	r[8] = u->p_valid ? J_VALID : 0;
+	r[8] = (u->p_valid ? J_VALID : 0) | (u->p_store_gone ? J_STORE_GONE : 0);
 	r[9] = u->p_flags;
 	r[10] = u->p_function;
 	r[11] = u->nslots;
@@ -44,6 +45,7 @@ static void encode(const struct otk_update *u, uint8_t *r)
 static void decode(struct otk_update *u, const uint8_t *r)
 {
 	u->p_valid = (r[8] & J_VALID) != 0;
+	u->p_store_gone = (r[8] & J_STORE_GONE) != 0;
 	u->p_flags = r[9];
 	u->p_function = r[10];
 	u->nslots = r[11] <= OTK_UPDATE_SLOTS ? r[11] : 0;
@@ -93,7 +95,42 @@ int otk_update_init(struct otk_update *u, const struct otk_update_config *cfg)
 	rc = otk_journal_load(&u->journal, u->cfg.buf + J_SLOT, u->cfg.buf);
 	if (rc == 1)
 		decode(u, u->cfg.buf + J_SLOT);
-	return rc < 0 ? rc : OTK_OK;
+	if (rc < 0)
+		return rc;
+	/* where staging runs into the asset area (same flash, overlapping) */
+	const struct otk_layout *l = cfg->dev->layout;
+	const struct otk_layout_area *o = otk_layout_find(l, OTK_AREA_OTA, 0);
+	const struct otk_layout_area *a = otk_layout_find(l, OTK_AREA_ASSETS, 0);
+	u->store_at = u->ota.size;
+	if (o && a && o->storage == a->storage && a->addr >= o->addr && a->addr - o->addr < u->ota.size)
+		u->store_at = a->addr - o->addr;
+	return OTK_OK;
+}
+
+/*
+ * Format the asset area after a transfer wrote staging over it: only once
+ * no copy record and no resumable transfer needs those bytes.  The copy
+ * records are cleared first (a cut then redoes nothing from erased
+ * staging), the flag last (a cut during the erase erases again).
+ */
+int otk_update_store_cleanup(struct otk_update *u)
+{
+	struct otk_flash_area fa;
+	int rc;
+	if (!u->p_store_gone || u->nslots || (u->p_valid && u->p_size > u->store_at))
+		return OTK_OK;
+	rc = otk_device_open(u->cfg.dev, OTK_AREA_ASSETS, 0, &fa);
+	if (rc)
+		return rc;
+	for (uint32_t off = 0; off < fa.size; off += fa.erase_size) {
+		rc = otk_flash_is_erased(&fa, off, fa.erase_size, u->cfg.buf, u->cfg.buf_size);
+		if (rc == 0)
+			rc = otk_flash_erase(&fa, off, fa.erase_size);
+		if (rc < 0)
+			return rc;
+	}
+	u->p_store_gone = false;
+	return otk_update_persist(u);
 }
 
 bool otk_update_pending(const struct otk_update *u)

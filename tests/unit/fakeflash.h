@@ -46,6 +46,8 @@ struct fakeflash {
 	bool program_once, torn;
 	uint8_t *programmed;      /* program_once: one flag per write unit */
 	uint32_t rnd;             /* torn: pseudo-random state */
+	struct fakeflash *link;   /* another chip on the same power: one operation
+				     count, and a cut kills both */
 };
 
 static inline void ff_init(struct fakeflash *f, uint32_t size, uint32_t erase_size, uint32_t align)
@@ -104,8 +106,12 @@ static inline void ff_power_on(struct fakeflash *f)
 static inline bool ff_cut_now(struct fakeflash *f)
 {
 	f->ops++;
+	if (f->link)
+		f->link->ops++;
 	if (f->cut_at && f->ops == f->cut_at) {
 		f->dead = true;
+		if (f->link)
+			f->link->dead = true;
 		return true;
 	}
 	return false;

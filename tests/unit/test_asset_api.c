@@ -12,6 +12,7 @@
 #include "otk/asset_api.h"
 #include "otk/asset_store.h"
 #include "otk/assets.h"
+#include "otk/boot.h"
 #include "otk/error.h"
 #include "otk/modtool.h"
 #include "otk/module.h"
@@ -711,6 +712,428 @@ static void test_update_install(void **state)
 	free(t);
 }
 
+/* --- argon, boron, bsom: staging overlaps the asset area ------------------ */
+
+#define ARGON 12u
+#define N_STORE 0x2E0000u          /* asset area in the external flash */
+#define N_STORE_SIZE (288u * 4096u)
+#define N_OTA 0x24C000u
+#define N_OVERLAP 606208u          /* staging bytes before the asset area */
+#define N_WINDOW 640u
+
+struct ndev {
+	struct fakeflash in, ex;
+	struct otk_device dev;
+	struct otk_update u;
+	struct otk_update_config cfg;
+	struct otk_boot_report rep;
+	struct otk_flash_area fa;
+	struct otk_asset_store s;
+	struct otk_assets a;
+	uint8_t ubuf[1024], sbuf[1024];
+	struct otk_inflate inf;
+	uint8_t window[32768];
+	uint32_t map[N_WINDOW / 32];
+	struct otk_asset_id req[2];
+	struct asset *have[2];
+};
+
+static int nopen(void *ctx, const struct otk_layout_area *a, struct otk_flash_area *out)
+{
+	struct ndev *t = ctx;
+	return ff_open(a->storage == OTK_AREA_EXTERNAL ? &t->ex : &t->in, a, out);
+}
+
+static struct ndev *ndev_new(void)
+{
+	struct ndev *t = calloc(1, sizeof *t);
+	ff_init(&t->in, 0x100000, 4096, 4);
+	ff_init(&t->ex, 0x400000, 4096, 4);
+	t->dev = (struct otk_device){ otk_layout_by_platform(ARGON), ARGON, nopen, t };
+	t->cfg.dev = &t->dev;
+	t->cfg.buf = t->ubuf;
+	t->cfg.buf_size = sizeof t->ubuf;
+	t->cfg.inflate = &t->inf;
+	t->cfg.window = t->window;
+	t->cfg.window_size = sizeof t->window;
+	t->cfg.save_every = 16384;
+	t->cfg.window_map = t->map;
+	t->cfg.window_chunks = N_WINDOW;
+	return t;
+}
+
+static void ndev_free(struct ndev *t)
+{
+	ff_free(&t->in);
+	ff_free(&t->ex);
+	free(t);
+}
+
+/* Power on: complete copies, boot, then the asset store and its check. */
+static int nboot(struct ndev *t)
+{
+	int rc = otk_update_init(&t->u, &t->cfg);
+	if (!rc)
+		rc = otk_boot(&t->dev, &t->u, t->ubuf, sizeof t->ubuf, 0, &t->rep);
+	if (!rc)
+		rc = otk_device_open(&t->dev, OTK_AREA_ASSETS, 0, &t->fa);
+	if (!rc)
+		rc = otk_asset_store_init(&t->s, &t->fa, t->sbuf, sizeof t->sbuf);
+	if (rc)
+		return rc;
+	otk_assets_init(&t->a, &t->s, t->req, 2);
+	otk_update_set_assets(&t->u, &t->a);
+	rc = otk_assets_boot(&t->a);
+	return rc == OTK_EASSET_MISSING ? OTK_OK : rc;
+}
+
+static bool nstored(struct ndev *t, const struct asset *x)
+{
+	struct otk_asset_info f;
+	if (otk_asset_store_find(&t->s, x->name, strlen(x->name), x->hash, &f))
+		return false;
+	struct otk_asset_reader r;
+	uint8_t rb[128];
+	if (otk_asset_reader_open(&r, &t->s, &f, &t->inf, t->window, sizeof t->window, rb, sizeof rb))
+		return false;
+	uint8_t *out = malloc(x->len + 1);
+	long n = otk_asset_reader_read(&r, out, x->len + 1);
+	bool ok = n == (long)x->len && memcmp(out, x->raw, x->len) == 0;
+	free(out);
+	return ok;
+}
+
+struct img_n {
+	uint8_t *data;
+	size_t len;
+};
+
+/* An argon code module: body of pseudo-random bytes. */
+static struct img_n nmod(uint32_t start, uint8_t func, uint8_t idx, uint16_t ver, size_t body_len, uint32_t seed)
+{
+	struct otk_module_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.prefix.platform = ARGON;
+	spec.prefix.function = func;
+	spec.prefix.index = idx;
+	spec.prefix.version = ver;
+	spec.start = start;
+	uint8_t *body = malloc(body_len);
+	otk_test_random(&seed, body, body_len);
+	struct img_n m;
+	m.len = body_len + 256;
+	m.data = malloc(m.len);
+	assert_int_equal(otk_module_build(&spec, body, body_len, m.data, m.len, &m.len), OTK_OK);
+	free(body);
+	return m;
+}
+
+/* Factory: old system part 1 and user part 2, assets A and B stored (in
+ * the part of the asset area that staging overlaps), both required. */
+static void nfactory(struct ndev *t, struct img_n sys, struct img_n user, struct asset *a,
+		     struct asset *b)
+{
+	struct img_n boot = nmod(0xF4000, OTK_FUNC_BOOTLOADER, 0, 1, 2000, 5);
+	memcpy(t->in.mem + 0xF4000, boot.data, boot.len);
+	free(boot.data);
+	memcpy(t->in.mem + 0x30000, sys.data, sys.len);
+	memcpy(t->in.mem + 0xB4000, user.data, user.len);
+	struct asset *x[2] = { a, b };
+	for (int i = 0; i < 2; i++) {
+		t->req[i].name_len = strlen(x[i]->name);
+		memcpy(t->req[i].name, x[i]->name, t->req[i].name_len);
+		memcpy(t->req[i].hash, x[i]->hash, OTK_SHA256_LEN);
+	}
+	assert_int_equal(nboot(t), OTK_OK);
+	assert_int_equal(otk_asset_store_format(&t->s), OTK_OK);
+	struct otk_flash_area ota;
+	assert_int_equal(otk_device_open(&t->dev, OTK_AREA_OTA, 0, &ota), OTK_OK);
+	for (int i = 0; i < 2; i++) {
+		memset(t->ex.mem + N_OTA, 0xFF, 0x40000);
+		memcpy(t->ex.mem + N_OTA, x[i]->mod, x[i]->mod_len);
+		ff_forget_programmed(&t->ex);
+		assert_int_equal(otk_asset_store_add_from_flash(&t->s, &ota, 0, (uint32_t)x[i]->mod_len,
+								NULL), OTK_OK);
+	}
+	uint32_t seed = 9;
+	otk_test_random(&seed, t->ex.mem + N_OTA, N_OVERLAP);  /* old staging junk */
+	ff_forget_programmed(&t->in);
+	ff_forget_programmed(&t->ex);
+	assert_int_equal(nboot(t), OTK_OK);
+	assert_int_equal(t->a.missing, 0);
+	assert_true(nstored(t, a) && nstored(t, b));
+}
+
+/* 1 all parts new, 0 all old, -1 mixed or neither */
+static int nstate(struct ndev *t, const struct img_n *old, const struct img_n *fresh,
+		  const uint32_t *at, int n)
+{
+	int st = -2;
+	for (int i = 0; i < n; i++) {
+		int p = memcmp(t->in.mem + at[i], fresh[i].data, fresh[i].len) == 0 ? 1
+			: memcmp(t->in.mem + at[i], old[i].data, old[i].len) == 0 ? 0 : -1;
+		if (st != -2 && st != p)
+			return -1;
+		st = p;
+	}
+	return st;
+}
+
+struct nrun {
+	struct img_n old[2], fresh[2];
+	struct img_n file;
+	uint8_t sha[OTK_SHA256_LEN];
+	struct asset *a, *b;
+	uint8_t *fin, *fex;       /* factory flash */
+	uint8_t *pin, *pex;       /* factory program-once state */
+};
+
+/*
+ * A combined system part 1 + user part 2 over 606,208 bytes, the function
+ * learnt from the prefix, power cut at flash operation cut (and cut2 after
+ * the reboot).  At every power-on: old or new images, never a mix; an
+ * asset the store lists is intact.  At the end: the new images, and the
+ * store formatted, so both required assets are asked for again.
+ */
+static unsigned long nrun_cut(struct ndev *t, const struct nrun *r, unsigned long cut,
+			      unsigned long cut2, bool strict)
+{
+	static const uint32_t at[2] = { 0x30000, 0xB4000 };
+	memcpy(t->in.mem, r->fin, t->in.size);
+	memcpy(t->ex.mem, r->fex, t->ex.size);
+	memcpy(t->in.programmed, r->pin, t->in.size / t->in.write_align);
+	memcpy(t->ex.programmed, r->pex, t->ex.size / t->ex.write_align);
+	ff_strict(&t->in, strict);
+	ff_strict(&t->ex, strict);
+	t->in.ops = t->ex.ops = 0;
+	t->in.dead = t->ex.dead = false;
+	t->in.cut_at = t->ex.cut_at = cut;
+	for (int cycle = 0; cycle < 10; cycle++) {
+		if (t->in.dead) {
+			ff_power_on(&t->in);
+			ff_power_on(&t->ex);
+			if (cut2) {
+				t->in.cut_at = t->ex.cut_at = t->in.ops + cut2;
+				cut2 = 0;
+			}
+		}
+		int rc = nboot(t);
+		if (t->in.dead)
+			continue;
+		assert_int_equal(rc, OTK_OK);
+		if (t->rep.mode != OTK_MODE_NORMAL || t->rep.recover != OTK_OK)
+			fail_msg("cut %lu: mode %d reason %d recover %d", cut, t->rep.mode,
+				 t->rep.reason, t->rep.recover);
+		int st = nstate(t, r->old, r->fresh, at, 2);
+		if (st < 0)
+			fail_msg("cut %lu: images neither all old nor all new", cut);
+		for (int i = 0; i < 2; i++) {
+			struct asset *x = i ? r->b : r->a;
+			struct otk_asset_info f;
+			if (otk_asset_store_find(&t->s, x->name, strlen(x->name), NULL, &f) == OTK_OK &&
+			    !nstored(t, x))
+				fail_msg("cut %lu: %s listed but not intact", cut, x->name);
+		}
+		if (st == 1 && !otk_update_pending(&t->u)) {
+			assert_int_equal(t->a.missing, 2);      /* asked for again */
+			assert_int_equal(otk_assets_state(&t->a), OTK_ASSET_STATE_NONE);
+			for (uint32_t k = 0; k < N_STORE_SIZE; k++)
+				if (t->ex.mem[N_STORE + k] != 0xFF)
+					fail_msg("cut %lu: asset area not formatted at %u", cut, k);
+			assert_int_equal(t->in.violations + t->ex.violations, 0);
+			return t->in.ops;
+		}
+		struct otk_update_start st0 = { (uint32_t)r->file.len, r->sha, 0, OTK_FUNC_NONE, 0 };
+		long off = otk_update_begin(&t->u, &st0);
+		rc = off < 0 ? (int)off : OTK_OK;
+		for (size_t pos = (size_t)off; !rc && pos < r->file.len; pos += 1024) {
+			size_t n = r->file.len - pos < 1024 ? r->file.len - pos : 1024;
+			rc = otk_update_write(&t->u, (uint32_t)pos, r->file.data + pos, n);
+		}
+		if (!rc)
+			rc = otk_update_finish(&t->u, OTK_FINISH_APPLY, NULL);
+		if (t->in.dead)
+			continue;
+		assert_int_equal(rc, OTK_OK);
+		/* reboot to apply */
+	}
+	fail_msg("cut %lu: no progress", cut);
+	return 0;
+}
+
+static void test_nrf_large_update(void **state)
+{
+	(void)state;
+	struct ndev *t = ndev_new();
+	t->in.link = &t->ex;
+	t->ex.link = &t->in;
+	struct nrun r;
+	struct asset a = mk("a.bin", 40000, 31, 15), b = mk("b.txt", 9000, 32, 0);
+	r.a = &a;
+	r.b = &b;
+	r.old[0] = nmod(0x30000, OTK_FUNC_SYSTEM, 1, 100, 100000, 1);
+	r.old[1] = nmod(0xB4000, OTK_FUNC_USER, 2, 1, 20000, 2);
+	struct img_n ns = nmod(0x30000, OTK_FUNC_SYSTEM, 1, 101, 400000, 3);
+	struct img_n nu = nmod(0xB4000, OTK_FUNC_USER, 2, 2, 230000, 4);
+	const uint8_t *m[2] = { ns.data, nu.data };
+	size_t l[2] = { ns.len, nu.len };
+	assert_int_equal(otk_module_combine(m, l, 2, &r.file.data, &r.file.len), OTK_OK);
+	free(ns.data);
+	free(nu.data);
+	assert_true(r.file.len > N_OVERLAP);
+	/* installed, the parts are the parts of the combined file */
+	struct otk_prefix p0;
+	otk_prefix_decode(r.file.data, &p0);
+	r.fresh[0] = (struct img_n){ r.file.data, p0.end - p0.start + 4 };
+	r.fresh[1] = (struct img_n){ r.file.data + r.fresh[0].len, r.file.len - r.fresh[0].len };
+	otk_sha256(r.file.data, r.file.len, r.sha);
+	nfactory(t, r.old[0], r.old[1], &a, &b);
+	r.fin = malloc(t->in.size);
+	r.fex = malloc(t->ex.size);
+	r.pin = malloc(t->in.size / 4);
+	r.pex = malloc(t->ex.size / 4);
+	memcpy(r.fin, t->in.mem, t->in.size);
+	memcpy(r.fex, t->ex.mem, t->ex.size);
+	memcpy(r.pin, t->in.programmed, t->in.size / 4);
+	memcpy(r.pex, t->ex.programmed, t->ex.size / 4);
+
+	unsigned long total = nrun_cut(t, &r, 0, 0, false), runs = 0;
+	/* every operation around the start, the overlap, finish, the copy's
+	 * end and the store format; a stride through the bulk of the data */
+	for (int strict = 0; strict < 2; strict++)
+		for (unsigned long cut = 1; cut <= total; cut += (cut < 100 || cut + 300 > total) ? 1 : 41) {
+			nrun_cut(t, &r, cut, 0, strict);
+			if (cut % 7 == 0)
+				nrun_cut(t, &r, cut, 1 + cut % 5, strict);
+			runs++;
+		}
+	print_message("argon, %zu-byte combined system + user update over the asset area: %lu "
+		      "operations, %lu cut points (plain and strict flash), some with a second cut\n",
+		      r.file.len, total, runs);
+	free(r.fin);
+	free(r.fex);
+	free(r.pin);
+	free(r.pex);
+	for (int i = 0; i < 2; i++)
+		free(r.old[i].data);
+	free(r.file.data);
+	asset_free(&a);
+	asset_free(&b);
+	ndev_free(t);
+}
+
+/*
+ * An asset module that would be staged over the asset area is refused at
+ * begin when the transport names the function, and as soon as its prefix
+ * arrives when it does not; nothing in the asset area changes, also with
+ * the power cut at every operation until the refusal.  A smaller asset
+ * still goes through.
+ */
+static void test_nrf_big_asset_refused(void **state)
+{
+	(void)state;
+	struct ndev *t = ndev_new();
+	t->in.link = &t->ex;
+	t->ex.link = &t->in;
+	struct asset a = mk("a.bin", 40000, 31, 15), b = mk("b.txt", 9000, 32, 0);
+	struct asset big = mk("big.bin", 620000, 33, 0);
+	assert_true(big.mod_len > N_OVERLAP);
+	struct img_n sys = nmod(0x30000, OTK_FUNC_SYSTEM, 1, 100, 100000, 1);
+	struct img_n user = nmod(0xB4000, OTK_FUNC_USER, 2, 1, 20000, 2);
+	nfactory(t, sys, user, &a, &b);
+	uint8_t *store = malloc(N_STORE_SIZE);
+	memcpy(store, t->ex.mem + N_STORE, N_STORE_SIZE);
+	uint8_t *fin = malloc(t->in.size), *fex = malloc(t->ex.size);
+	memcpy(fin, t->in.mem, t->in.size);
+	memcpy(fex, t->ex.mem, t->ex.size);
+	uint8_t sha[OTK_SHA256_LEN];
+	otk_sha256(big.mod, big.mod_len, sha);
+
+	/* named: refused before any flash operation */
+	unsigned long ops = t->in.ops;
+	struct otk_update_start st = { (uint32_t)big.mod_len, sha, 0, OTK_FUNC_ASSET, 0 };
+	assert_int_equal(otk_update_begin(&t->u, &st), OTK_EASSET_STAGING);
+	assert_int_equal(t->in.ops, ops);
+
+	/* learnt, chunks out of order: nothing beyond the overlap before the
+	 * prefix is in, then the refusal */
+	st.function = OTK_FUNC_NONE;
+	st.chunk_size = 1024;
+	assert_int_equal(otk_update_begin(&t->u, &st), 0);
+	uint32_t far = (N_OVERLAP / 1024 + 2) * 1024;
+	assert_int_equal(otk_update_write(&t->u, far, big.mod + far, 1024), OTK_EUPD_WINDOW);
+	assert_int_equal(otk_update_write(&t->u, 2048, big.mod + 2048, 1024), OTK_OK);
+	assert_int_equal(otk_update_write(&t->u, 0, big.mod, 1024), OTK_EASSET_STAGING);
+	assert_int_equal(otk_update_write(&t->u, 1024, big.mod + 1024, 1024), OTK_EUPD_STATE);
+	assert_memory_equal(t->ex.mem + N_STORE, store, N_STORE_SIZE);
+
+	/* the same in a stream, with the power cut at every operation */
+	unsigned long total = 0, cuts = 0;
+	for (unsigned long cut = 0; cut == 0 || cut <= total; cut++) {
+		memcpy(t->in.mem, fin, t->in.size);
+		memcpy(t->ex.mem, fex, t->ex.size);
+		ff_forget_programmed(&t->ex);
+		ff_strict(&t->in, cut % 2);
+		ff_strict(&t->ex, cut % 2);
+		ff_power_on(&t->in);
+		ff_power_on(&t->ex);
+		t->in.ops = t->ex.ops = 0;
+		t->in.cut_at = t->ex.cut_at = cut;
+		int rc = OTK_OK;
+		for (int cycle = 0; cycle < 3; cycle++) {
+			if (t->in.dead) {
+				ff_power_on(&t->in);
+				ff_power_on(&t->ex);
+			}
+			rc = nboot(t);
+			if (t->in.dead)
+				continue;
+			assert_int_equal(rc, OTK_OK);
+			assert_true(nstored(t, &a) && nstored(t, &b));
+			st.chunk_size = 0;
+			long off = otk_update_begin(&t->u, &st);
+			rc = off < 0 ? (int)off : OTK_OK;
+			for (size_t pos = (size_t)off; !rc && pos < big.mod_len; pos += 512)
+				rc = otk_update_write(&t->u, (uint32_t)pos, big.mod + pos, 512);
+			if (!t->in.dead)
+				break;
+		}
+		assert_int_equal(rc, OTK_EASSET_STAGING);
+		assert_memory_equal(t->ex.mem + N_STORE, store, N_STORE_SIZE);
+		assert_int_equal(t->in.violations + t->ex.violations, 0);
+		if (cut == 0)
+			total = t->in.ops;
+		else
+			cuts++;
+	}
+	print_message("argon, %zu-byte asset refused: %lu cut points\n", big.mod_len, cuts);
+	assert_true(cuts > 3);
+
+	/* an asset that fits before the overlap is stored as usual */
+	assert_int_equal(nboot(t), OTK_OK);
+	struct asset small = mk("a.bin", 60000, 34, 15);
+	otk_sha256(small.mod, small.mod_len, sha);
+	struct otk_update_start ss = { (uint32_t)small.mod_len, sha, 0, OTK_FUNC_NONE, 1024 };
+	assert_int_equal(otk_update_begin(&t->u, &ss), 0);
+	for (size_t pos = 0; pos < small.mod_len; pos += 1024) {
+		size_t n = small.mod_len - pos < 1024 ? small.mod_len - pos : 1024;
+		assert_int_equal(otk_update_write(&t->u, (uint32_t)pos, small.mod + pos, n), OTK_OK);
+	}
+	assert_int_equal(otk_update_finish(&t->u, OTK_FINISH_APPLY, NULL), OTK_OK);
+	assert_true(nstored(t, &small));
+	assert_true(nstored(t, &b));
+	free(store);
+	free(fin);
+	free(fex);
+	free(sys.data);
+	free(user.data);
+	asset_free(&a);
+	asset_free(&b);
+	asset_free(&big);
+	asset_free(&small);
+	ndev_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +1142,8 @@ int main(void)
 		cmocka_unit_test(test_system_api),
 		cmocka_unit_test(test_fixture_deps),
 		cmocka_unit_test(test_update_install),
+		cmocka_unit_test(test_nrf_big_asset_refused),
+		cmocka_unit_test(test_nrf_large_update),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,6 +73,7 @@ enum otk_error {
 	OTK_EASSET_EOF = -83,     /* read past the end of an asset */
 	OTK_EASSET_MISSING = -84, /* a required asset is not stored */
 	OTK_EASSET_NAME = -85,    /* asset name empty or too long */
+	OTK_EASSET_STAGING = -86, /* asset module cannot be staged without overwriting the asset storage */
 };
 
 /* A short description of an otakit error code, never NULL. */

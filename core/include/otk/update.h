@@ -159,6 +159,11 @@ struct otk_update {
 	uint8_t p_file_sha[OTK_SHA256_LEN];
 	uint8_t p_prefix_sha[OTK_SHA256_LEN];
 	uint8_t p_flags, p_function;
+	/* staging beyond store_at overlaps the asset area (nRF52840 with 4 MB
+	 * flash: 606,208); p_store_gone: a transfer has written there, the
+	 * store is formatted once no copy or resumable transfer needs it */
+	uint32_t store_at;
+	bool p_store_gone;
 
 	/* pending copies */
 	uint8_t nslots;
