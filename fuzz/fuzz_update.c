@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	static struct fakeflash ff;
 	static struct otk_update u;
-	static uint8_t buf[1024];
+	static uint8_t buf[1024], win[32768];
+	static struct otk_inflate inf;
 	static uint32_t map[2];
 	static struct otk_device dev = { NULL, 3, ff_open, &ff };
 	if (!ff.mem)
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	memset(ff.mem, 0xFF, ff.size);
 	memset(ff.programmed, 0, ff.size / 8);
 	dev.layout = otk_layout_by_platform(3);
-	struct otk_update_config cfg = { &dev, buf, sizeof buf, NULL, NULL, 0, NULL, 0, 0, 0, map, 48 };
+	struct otk_update_config cfg = { &dev, buf, sizeof buf, &inf, win, sizeof win, NULL, 0, 0, 0, map, 48 };
 	if (n < 3 || n < 3u + d[2] * 4u || otk_update_init(&u, &cfg))
 		return 0;
 	const uint8_t *ops = d + 3, *file = ops + d[2] * 4;
