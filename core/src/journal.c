@@ -28,6 +28,29 @@ static bool valid(const struct otk_journal *j, const uint8_t *r)
 	       otk_le32(r + j->len - 4) == otk_crc32_update(0, r, j->len - 4u);
 }
 
+/* Whether fa[off, off + n) reads back erased: the first len bytes into
+ * scratch, the padding a few bytes at a time.  1 yes, 0 no, < 0 error. */
+static int slot_erased(const struct otk_journal *j, uint32_t off, uint32_t n, uint8_t *scratch)
+{
+	int rc = otk_flash_read(&j->fa, off, scratch, j->len);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < j->len; i++)
+		if (scratch[i] != j->fa.erased)
+			return 0;
+	uint8_t pad[16];
+	for (uint32_t p = j->len; p < n; p += sizeof(pad)) {
+		uint32_t k = n - p < sizeof(pad) ? n - p : (uint32_t)sizeof(pad);
+		rc = otk_flash_read(&j->fa, off + p, pad, k);
+		if (rc)
+			return rc;
+		for (uint32_t q = 0; q < k; q++)
+			if (pad[q] != j->fa.erased)
+				return 0;
+	}
+	return 1;
+}
+
 int otk_journal_load(struct otk_journal *j, uint8_t *rec, uint8_t *scratch)
 {
 	uint32_t used[2] = { 0, 0 };
@@ -37,28 +60,12 @@ int otk_journal_load(struct otk_journal *j, uint8_t *rec, uint8_t *scratch)
 	j->cur = 0;
 	for (uint32_t u = 0; u < 2; u++) {
 		for (uint32_t off = 0; off + j->slot <= j->unit; off += j->slot) {
-			/* the whole written span: a torn write anywhere in it
-			 * makes the slot used */
-			uint32_t rd = n > j->len ? j->len : n, i;
-			int rc = otk_flash_read(&j->fa, u * j->unit + off, scratch, rd);
-			if (rc)
+			/* the whole written span: a slot written at all, even
+			 * torn, is used and never programmed again */
+			int rc = slot_erased(j, u * j->unit + off, n, scratch);
+			if (rc < 0)
 				return rc;
-			for (i = 0; i < rd && scratch[i] == j->fa.erased; i++)
-				;
-			if (i == rd && n > rd) {
-				/* padding beyond len: read it a piece at a time */
-				uint8_t pad[16];
-				for (uint32_t p = rd; p < n && i == rd; p += sizeof(pad)) {
-					uint32_t k = n - p < sizeof(pad) ? n - p : (uint32_t)sizeof(pad);
-					rc = otk_flash_read(&j->fa, u * j->unit + off + p, pad, k);
-					if (rc)
-						return rc;
-					for (uint32_t q = 0; q < k; q++)
-						if (pad[q] != j->fa.erased)
-							i = 0;
-				}
-			}
-			if (i == rd)
+			if (rc)
 				continue;
 			used[u] = off + j->slot;
 			uint32_t seq = otk_le32(scratch + 4);

@@ -8,6 +8,7 @@
 
 #include "fakeflash.h"
 #include "otk/asset_store.h"
+#include "otk/crc32.h"
 #include "otk/assets.h"
 #include "otk/error.h"
 #include "otk/module.h"
@@ -185,6 +186,24 @@ static void test_state_log(void **state)
 		}
 	}
 	assert_int_equal(otk_asset_store_set_state(&t->s, 3), OTK_EINVAL);
+	/* the record format on flash (docs/asset-storage.md), written by hand:
+	 * "OTKS", sequence, state, CRC-32 of the first 12 bytes, in block 1
+	 * after erasing both blocks; a higher sequence in block 0 that fails
+	 * its CRC does not count */
+	memset(t->ff.mem, 0xFF, 2 * 4096);
+	uint8_t r[16] = { 'O', 'T', 'K', 'S', 7, 0, 0, 0, OTK_ASSET_STATE_HANDLED, 0, 0, 0 };
+	otk_put_le32(r + 12, otk_crc32_update(0, r, 12));
+	memcpy(t->ff.mem + 4096 + 32, r, sizeof r);
+	r[4] = 8;
+	r[8] = OTK_ASSET_STATE_WANT;
+	memcpy(t->ff.mem, r, sizeof r);   /* CRC now wrong */
+	ff_forget_programmed(&t->ff);
+	assert_int_equal(mount(t), OTK_OK);
+	assert_int_equal(otk_asset_store_state(&t->s), OTK_ASSET_STATE_HANDLED);
+	/* the next record goes after it, with the next sequence */
+	assert_int_equal(otk_asset_store_set_state(&t->s, OTK_ASSET_STATE_WANT), OTK_OK);
+	assert_int_equal(otk_le32(t->ff.mem + 4096 + 48 + 4), 8);
+	assert_int_equal(t->ff.mem[4096 + 48 + 8], OTK_ASSET_STATE_WANT);
 	/* power cuts around a state change: old or new, never anything else;
 	 * on the plain flash, then program-once with torn writes */
 	for (unsigned long cut = 1; cut <= 4; cut++) {
