@@ -202,7 +202,10 @@ void otk_update_set_assets(struct otk_update *u, struct otk_assets *assets);
  * staging.  Errors: OTK_EUPD_SIZE (0), OTK_EUPD_TOOLARGE (larger than
  * staging), OTK_EUPD_BUSY (an applied update awaits reboot), OTK_EINVAL
  * (chunk size not a multiple of the write alignment), OTK_EASSET_TOOBIG,
- * flash errors.
+ * OTK_EASSET_STAGING (an asset that would be staged over the asset area,
+ * nRF52840 with 4 MB flash), flash errors.  A file of another function
+ * that needs staging over the asset area gives the asset store up: it is
+ * formatted by otk_update_recover() once nothing needs those bytes.
  */
 long otk_update_begin(struct otk_update *u, const struct otk_update_start *start);
 
@@ -255,7 +258,10 @@ uint32_t otk_update_window_chunks(const struct otk_update *u);
  * destination's CRC and clear the records.  Safe to interrupt at any point:
  * the next call redoes the copies.  *copied (may be NULL) gets the number of
  * modules written.  OTK_EUPD_COPY when a destination fails verification
- * twice (its record is cleared so the device does not loop).
+ * twice (its record is cleared so the device does not loop).  Then, when a
+ * transfer gave the asset store up and no copy record or resumable
+ * transfer needs staging any more, formats the asset area (the caller
+ * opens the asset store after this).
  */
 int otk_update_recover(struct otk_update *u, unsigned *copied);
 
