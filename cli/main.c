@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "otk/cleanup.h"
 
 #ifndef OTK_VERSION_STRING
 #define OTK_VERSION_STRING "0.0.0"
@@ -126,6 +127,7 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	otk_cleanup_install_signals();
 	if (argc < 2) {
 		print_main_help(stderr);
 		return EXIT_USAGE;

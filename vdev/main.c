@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "otk/cleanup.h"
 #include "vdev.h"
 
 static const char usage[] =
@@ -37,6 +38,7 @@ int vdev_usage_error(const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
+	otk_cleanup_install_signals();
 	if (argc < 2)
 		return vdev_usage_error("no command given");
 	const char *cmd = argv[1];

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "otk/cleanup.h"
 #include "otk/error.h"
 
 int otk_file_read(const char *path, size_t max, uint8_t **buf, size_t *len)
@@ -122,6 +123,7 @@ int otk_file_writer_open(struct otk_file_writer *w, const char *path, bool force
 	w->force = force;
 	w->path = path;
 	w->tmp = NULL;
+	w->cleanup = -1;
 	if (!force && otk_file_exists(path))
 		return OTK_EEXIST;
 	size_t n = strlen(path);
@@ -135,6 +137,8 @@ int otk_file_writer_open(struct otk_file_writer *w, const char *path, bool force
 		w->tmp = NULL;
 		return OTK_EIO;
 	}
+	/* A full table only costs the cleanup on a signal, not the write. */
+	w->cleanup = otk_cleanup_add(w->tmp, false);
 	return OTK_OK;
 }
 
@@ -162,6 +166,8 @@ void otk_file_writer_abort(struct otk_file_writer *w)
 	w->fd = -1;
 	if (w->tmp) {
 		unlink(w->tmp);
+		otk_cleanup_remove(w->cleanup);
+		w->cleanup = -1;
 		free(w->tmp);
 		w->tmp = NULL;
 	}
@@ -189,6 +195,8 @@ int otk_file_writer_commit(struct otk_file_writer *w)
 	} else if (rename(w->tmp, w->path) != 0) {
 		goto fail;
 	}
+	otk_cleanup_remove(w->cleanup);
+	w->cleanup = -1;
 	free(w->tmp);
 	w->tmp = NULL;
 	return OTK_OK;

@@ -42,6 +42,7 @@ struct otk_file_writer {
 	bool force;
 	char *tmp;
 	const char *path;
+	int cleanup; /* otk_cleanup slot of tmp, or negative */
 };
 int otk_file_writer_open(struct otk_file_writer *w, const char *path, bool force);
 int otk_file_writer_write(struct otk_file_writer *w, const void *buf, size_t len);
