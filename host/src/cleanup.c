@@ -140,11 +140,15 @@ static void empty_dir(int fd, int depth)
 						 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 				if (sub < 0)
 					continue;
+				/* buf is about to hold the subfolder's listing */
+				char own[NAME_MAX + 1];
+				size_t len = strnlen(name, NAME_MAX);
+				memcpy(own, name, len);
+				own[len] = '\0';
 				empty_dir(sub, depth + 1);
 				close(sub);
-				if (unlinkat(fd, name, AT_REMOVEDIR) == 0)
+				if (unlinkat(fd, own, AT_REMOVEDIR) == 0)
 					progress = true;
-				/* buf now holds the subfolder's listing */
 				rescan = true;
 			}
 		}
