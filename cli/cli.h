@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
+
 #define EXIT_USAGE 2
 
 struct cli_command {
@@ -17,15 +19,20 @@ struct cli_command {
 
 extern const struct cli_command cli_binary_commands[];
 extern const size_t cli_binary_command_count;
-extern const struct cli_command cli_bundle_commands[]; extern const size_t cli_bundle_command_count;
-extern const struct cli_command cli_hex_commands[]; extern const size_t cli_hex_command_count;
+extern const struct cli_command cli_asset_commands[];
+extern const size_t cli_asset_command_count;
+extern const struct cli_command cli_bundle_commands[];
+extern const size_t cli_bundle_command_count;
+extern const struct cli_command cli_bundle_check_commands[];
+extern const size_t cli_bundle_check_command_count;
+extern const struct cli_command cli_hex_commands[];
+extern const size_t cli_hex_command_count;
 
-/* "otakit: FILE: message" on stderr. */
-void cli_error(const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* Usage error: message plus a pointer to help; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* getopt rejected an option of command: says which, once; returns EXIT_USAGE. */
+int cli_bad_usage(const char *command, char **argv);
 /* Message for an otakit error code from a failed file operation (uses errno for OTK_EIO). */
 const char *cli_strerror(int err);
 

@@ -24,23 +24,9 @@
 enum { OPT_RECLEN = 0x100, OPT_LF, OPT_USER, OPT_SYSTEM, OPT_BOOTLOADER, OPT_SOFTDEVICE,
        OPT_BASE };
 
-static bool parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (*end || errno || x > 0xFFFFFFFFull)
-		return false;
-	*v = (uint32_t)x;
-	return true;
-}
-
 /* Output options shared by the commands that write hex. */
 struct hexout {
-	const char *out;
-	bool force;
+	struct cli_out o;
 	struct otk_hex_write_opts w;
 };
 
@@ -48,11 +34,11 @@ struct hexout {
 static int hexout_opt(struct hexout *h, int c, const char *cmd)
 {
 	uint32_t v;
+	if (cli_out_option(&h->o, c))
+		return 1;
 	switch (c) {
-	case 'o': h->out = optarg; return 1;
-	case 'f': h->force = true; return 1;
 	case OPT_RECLEN:
-		if (!parse_u32(optarg, &v) || v < 1 || v > 255)
+		if (!cli_parse_u32(optarg, &v) || v < 1 || v > 255)
 			return -cli_usage_error(cmd, "%s: --record-length takes 1..255", cmd);
 		h->w.record_len = v;
 		return 1;
@@ -62,8 +48,7 @@ static int hexout_opt(struct hexout *h, int c, const char *cmd)
 }
 
 #define HEXOUT_LONGOPTS                                                  \
-	{ "output", required_argument, NULL, 'o' },                      \
-	{ "force", no_argument, NULL, 'f' },                             \
+	CLI_OUT_OPTIONS,                                                 \
 	{ "record-length", required_argument, NULL, OPT_RECLEN },        \
 	{ "lf", no_argument, NULL, OPT_LF }
 
@@ -73,16 +58,16 @@ static int hexout_opt(struct hexout *h, int c, const char *cmd)
 	"  --record-length N      data bytes per record, 1..255 (default 16)\n"         \
 	"  --lf                   LF line endings (default CRLF)\n"
 
-/* Streams img to h->out (temp file, fsync, link/rename); prints its own errors. */
+/* Streams img to h->o.path (temp file, fsync, link/rename); prints its own errors. */
 static bool write_hex(const struct otk_memimage *img, const struct hexout *h)
 {
-	int rc = otk_hex_write_file(img, &h->w, h->out, h->force);
+	int rc = otk_hex_write_file(img, &h->w, h->o.path, h->o.force);
 	if (rc == OTK_EEXIST) {
-		cli_error(h->out, "already exists (use --force to replace it)");
+		cli_error(h->o.path, "already exists (use --force to replace it)");
 		return false;
 	}
 	if (rc != OTK_OK) {
-		cli_error(h->out, "cannot write: %s", cli_strerror(rc));
+		cli_error(h->o.path, "cannot write: %s", cli_strerror(rc));
 		return false;
 	}
 	return true;
@@ -143,7 +128,7 @@ static void split_at(char *arg, const char **path, bool *has_addr, uint32_t *add
 	if (!at || otk_file_exists(arg))
 		return;
 	uint32_t v;
-	if (parse_u32(at + 1, &v)) {
+	if (cli_parse_u32(at + 1, &v)) {
 		*at = 0;
 		*has_addr = true;
 		*addr = v;
@@ -161,9 +146,9 @@ static int cmd_from_bin(int argc, char **argv)
 		if ((r = hexout_opt(&h, c, cmd)) < 0)
 			return -r;
 		if (r == 0)
-			return cli_usage_error(cmd, "%s: bad option", cmd);
+			return cli_bad_usage(cmd, argv);
 	}
-	if (optind >= argc || !h.out)
+	if (optind >= argc || !h.o.path)
 		return cli_usage_error(cmd, "%s: need one or more FILE[@ADDR] and -o OUT", cmd);
 
 	struct otk_memimage img;
@@ -201,7 +186,7 @@ static int cmd_from_bin(int argc, char **argv)
 		}
 	}
 	if (write_hex(&img, &h)) {
-		printf("%s: %zu regions, %llu bytes\n", h.out, otk_memimage_count(&img),
+		printf("%s: %zu regions, %llu bytes\n", h.o.path, otk_memimage_count(&img),
 		       (unsigned long long)img.total);
 		status = 0;
 	}
@@ -214,22 +199,16 @@ out:
 
 static int cmd_to_bin(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = "hex to-bin", *dir = NULL;
-	bool force = false;
+	static const struct option opts[] = { CLI_OUT_OPTIONS, { NULL, 0, NULL, 0 } };
+	const char *cmd = "hex to-bin";
+	struct cli_out o = { 0 };
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': dir = optarg; break;
-		case 'f': force = true; break;
-		default: return cli_usage_error(cmd, "%s: bad option", cmd);
-		}
-	}
+	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1)
+		if (!cli_out_option(&o, c))
+			return cli_bad_usage(cmd, argv);
+	const char *dir = o.path;
+	bool force = o.force;
 	if (optind + 1 != argc || !dir)
 		return cli_usage_error(cmd, "%s: need one IN.hex and -o DIR", cmd);
 	const char *in = argv[optind];
@@ -289,9 +268,9 @@ static int cmd_merge(int argc, char **argv)
 		if ((r = hexout_opt(&h, c, cmd)) < 0)
 			return -r;
 		if (r == 0)
-			return cli_usage_error(cmd, "%s: bad option", cmd);
+			return cli_bad_usage(cmd, argv);
 	}
-	if (optind >= argc || !h.out)
+	if (optind >= argc || !h.o.path)
 		return cli_usage_error(cmd, "%s: need one or more IN.hex and -o OUT", cmd);
 	struct otk_memimage all;
 	otk_memimage_init(&all);
@@ -301,7 +280,7 @@ static int cmd_merge(int argc, char **argv)
 		if (!read_hex_file(argv[i], &all, NULL))
 			goto out;
 	if (write_hex(&all, &h)) {
-		printf("%s: %d files, %zu regions, %llu bytes\n", h.out, argc - optind,
+		printf("%s: %d files, %zu regions, %llu bytes\n", h.o.path, argc - optind,
 		       otk_memimage_count(&all), (unsigned long long)all.total);
 		status = 0;
 	}
@@ -345,7 +324,7 @@ static int cmd_inspect(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		return cli_usage_error(cmd, "%s: bad option", cmd);
+		return cli_bad_usage(cmd, argv);
 	if (optind >= argc)
 		return cli_usage_error(cmd, "%s: no IN.hex given", cmd);
 	int status = 0;
@@ -711,7 +690,7 @@ static int cmd_generate(int argc, char **argv)
 		case OPT_SYSTEM: parts[nparts++] = (struct part){ optarg, OTK_FUNC_SYSTEM, "system part" }; break;
 		case OPT_BOOTLOADER: parts[nparts++] = (struct part){ optarg, OTK_FUNC_BOOTLOADER, "bootloader" }; break;
 		case OPT_SOFTDEVICE: parts[nparts++] = (struct part){ optarg, OTK_FUNC_RADIO_STACK, "radio stack (SoftDevice)" }; break;
-		default: return cli_usage_error(cmd, "%s: bad option", cmd);
+		default: return cli_bad_usage(cmd, argv);
 		}
 	}
 	/* Positional inputs: .hex files are base images, anything else a part. */
@@ -728,7 +707,7 @@ static int cmd_generate(int argc, char **argv)
 	}
 	if (user)
 		parts[nparts++] = (struct part){ user, OTK_FUNC_USER, "user part" };
-	if (!h.out)
+	if (!h.o.path)
 		return cli_usage_error(cmd, "%s: no -o OUT.hex given", cmd);
 	if (nbases == 0 && nparts == 0)
 		return cli_usage_error(cmd, "%s: need a base image (--base BASE.hex) or .bin parts", cmd);
@@ -763,7 +742,7 @@ static int cmd_generate(int argc, char **argv)
 		if (!check_deps(&g, parts[i].path))
 			goto out;
 	if (write_hex(&g.img, &h)) {
-		printf("%s: %zu regions, %llu bytes, %zu modules\n", h.out,
+		printf("%s: %zu regions, %llu bytes, %zu modules\n", h.o.path,
 		       otk_memimage_count(&g.img), (unsigned long long)g.img.total, g.nmods);
 		status = 0;
 	}

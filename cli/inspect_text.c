@@ -1,4 +1,4 @@
-/* Text rendering of the inspection tree built by inspect.c. */
+/* Text rendering of the description trees of host/src/describe.c. */
 #include <inttypes.h>
 #include <string.h>
 

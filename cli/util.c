@@ -9,27 +9,20 @@
 #include "otk/error.h"
 #include "otk/file.h"
 
-void cli_error(const char *file, const char *fmt, ...)
-{
-	va_list ap;
-	fputs("otakit: ", stderr);
-	if (file)
-		fprintf(stderr, "%s: ", file);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
 	va_list ap;
-	fputs("otakit: ", stderr);
+	fprintf(stderr, "%s: ", cli_program);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nRun 'otakit help%s%s' for usage.\n", command ? " " : "", command ? command : "");
 	return EXIT_USAGE;
+}
+
+int cli_bad_usage(const char *command, char **argv)
+{
+	return cli_usage_error(command, "%s: bad option '%s'", command, cli_bad_option(argv));
 }
 
 const char *cli_strerror(int err)

@@ -106,13 +106,38 @@ expect 2 "unknown platform 'nosuch'" "$otakit" binary create tiny.bin --platform
 expect 2 "--depends takes" "$otakit" binary create tiny.bin --platform p2 --depends system -o x.bin
 expect 0 "Usage: otakit binary inspect" "$otakit" help binary inspect
 expect 0 "Usage: otakit binary split" "$otakit" binary split --help
+# Every group answers --help (exit 0, its commands listed), as particle binary --help does.
+for g in binary hex bundle; do
+	expect 0 "Commands:" "$otakit" $g --help
+	expect 0 "Commands:" "$otakit" help $g
+done
+expect_all 0 2 "^Usage: otakit bundle APP.bin" "bundle verify" "$otakit" bundle --help
+# getopt errors once, naming the option.
+for args in "binary inspect -x app.bin" "binary compress app.bin -o x.bin --level" "hex to-bin --nope"; do
+	out=$("$otakit" $args 2>&1)
+	n=$(grep -c "option" <<<"$out")
+	[ "$?" -le 1 ] && [ "$n" = 1 ] && grep -q "bad option '-" <<<"$out" && ok "$args: one message" ||
+		bad "$args: $n messages: $out"
+done
+expect 2 "the verb is 'otakit bundle app.bin" "$otakit" bundle create app.bin
 expect 0 "^otakit [0-9]+\.[0-9]+\.[0-9]+" "$otakit" --version
 
 # Invalid input: exit 1, the file named, the problem said.
 : > empty.bin
 expect 1 "empty.bin: INVALID" "$otakit" binary inspect empty.bin
 expect 1 "file is empty" "$otakit" binary inspect empty.bin
-expect 1 "missing.bin: cannot read: No such file" "$otakit" binary inspect missing.bin
+expect 1 "missing.bin: INVALID" "$otakit" binary inspect missing.bin
+# One message per error, with the operating system's reason, also in --json.
+n=$("$otakit" binary inspect missing.bin 2>&1 | grep -c "No such file or directory")
+[ "$n" = 1 ] && ok "reason printed once" || bad "reason printed $n times"
+"$otakit" binary inspect --json missing.bin >miss.json 2>miss.err
+expect 0 "ok" python3 -c '
+import json; d = json.load(open("miss.json"))[0]
+assert d["errno"] == 2 and d["reason"] == "No such file or directory", d
+assert "No such file" in d["error"], d
+print("ok")'
+[ ! -s miss.err ] && ok "--json: nothing on stderr" || bad "--json also printed: $(cat miss.err)"
+expect 1 "nope.bin: cannot read: No such file or directory" "$otakit" binary compress nope.bin -o x.bin
 head -c 5000 app.bin > trunc.bin
 expect 1 "truncated: the prefix at offset 0x0 describes a 20068-byte module but only 5000 bytes" \
 	"$otakit" binary inspect trunc.bin

@@ -1,32 +1,41 @@
 /*
- * otakit binary inspect: describes modules and bundles.
- *
- * Each file is first described as a JSON tree (jansson); --json prints the
- * tree, the default text form is rendered from it, so both always carry the
- * same facts.
+ * Descriptions of modules and bundles as JSON trees (jansson): the facts
+ * `otakit binary inspect` prints (as JSON, or as text rendered from the
+ * tree, so both carry the same facts) and the OTA service serves.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "inspect.h"
 #include "otk/bundle.h"
+#include "otk/describe.h"
 #include "otk/dos_version.h"
 #include "otk/error.h"
+#include "otk/file.h"
 #include "otk/modtool.h"
 #include "otk/module.h"
 #include "otk/platform.h"
 #include "otk/sha256.h"
+
+static void hex_digits(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = 0;
+}
 
 static json_t *hexstr(const uint8_t *p, size_t n)
 {
 	char buf[2 * 256 + 1];
 	if (n > 256)
 		n = 256;
-	cli_hex(p, n, buf);
+	hex_digits(p, n, buf);
 	return json_string(buf);
 }
 
@@ -294,30 +303,14 @@ static void compression_json(const struct otk_module *m, json_t *o, json_t *warn
 	free(out);
 }
 
-static json_t *module_json(const uint8_t *buf, size_t len, size_t file_off, int depth, bool *valid)
+/* The prefix's facts: addresses, platform, function, version, flags, dependencies. */
+static void prefix_json(const struct otk_module *m, json_t *o)
 {
-	struct otk_module m;
-	json_t *o = json_object();
-	json_t *warnings = json_array();
-	json_t *assets = json_array();
-	int rc = otk_module_parse(buf, len, &m);
-
-	json_object_set_new(o, "offset", json_integer((json_int_t)file_off));
-	if (rc < 0 && rc != OTK_EBADEXT && rc != OTK_ENOEXTEND && rc != OTK_ETRUNCATED) {
-		char msg[256];
-		parse_error_text(rc, &m, len, msg, sizeof msg);
-		json_object_set_new(o, "error", json_string(msg));
-		json_decref(warnings);
-		json_decref(assets);
-		*valid = false;
-		return o;
-	}
-
-	const struct otk_prefix *p = &m.prefix;
+	const struct otk_prefix *p = &m->prefix;
 	const struct otk_platform *plat = otk_platform_by_id(p->platform);
-	json_object_set_new(o, "size", json_integer(m.size));
-	json_object_set_new(o, "prefix_offset", json_integer(m.prefix_offset));
-	json_object_set_new(o, "prefix_size", json_integer(m.prefix_size));
+	json_object_set_new(o, "size", json_integer(m->size));
+	json_object_set_new(o, "prefix_offset", json_integer(m->prefix_offset));
+	json_object_set_new(o, "prefix_size", json_integer(m->prefix_size));
 	json_object_set_new(o, "start", addr(p->start));
 	json_object_set_new(o, "end", addr(p->end));
 	json_t *pl = json_object();
@@ -355,100 +348,124 @@ static json_t *module_json(const uint8_t *buf, size_t len, size_t file_off, int 
 		json_array_append_new(deps, d);
 	}
 	json_object_set_new(o, "dependencies", deps);
+}
 
-	if (rc == OTK_ETRUNCATED) {
-		char msg[256];
-		parse_error_text(rc, &m, len, msg, sizeof msg);
-		json_object_set_new(o, "error", json_string(msg));
-		json_decref(warnings);
-		json_decref(assets);
+/* CRC-32 and SHA-256 of a module that parsed; *valid false on a CRC mismatch. */
+static void checksums_json(const struct otk_module *m, json_t *o, json_t *warnings, bool *valid)
+{
+	uint32_t crc = otk_module_crc_compute(m);
+	json_t *c = json_object();
+	json_object_set_new(c, "ok", json_boolean(crc == m->crc_stored));
+	json_object_set_new(c, "stored", crcstr(m->crc_stored));
+	json_object_set_new(c, "computed", crcstr(crc));
+	json_object_set_new(o, "crc", c);
+	if (crc != m->crc_stored)
 		*valid = false;
-		return o;
-	}
-	if (rc < 0) {
-		char msg[256];
-		parse_error_text(rc, &m, len, msg, sizeof msg);
-		json_object_set_new(o, "error", json_string(msg));
-		*valid = false;
-	}
 
-	if (rc == OTK_OK) {
-		uint32_t crc = otk_module_crc_compute(&m);
-		json_t *c = json_object();
-		json_object_set_new(c, "ok", json_boolean(crc == m.crc_stored));
-		json_object_set_new(c, "stored", crcstr(m.crc_stored));
-		json_object_set_new(c, "computed", crcstr(crc));
-		json_object_set_new(o, "crc", c);
-		if (crc != m.crc_stored)
-			*valid = false;
+	uint8_t sha[OTK_SHA256_LEN];
+	enum otk_sha_kind kind = otk_module_sha_check(m, sha);
+	json_t *s = json_object();
+	json_object_set_new(s, "stored", hexstr(m->sha_stored, OTK_SHA256_LEN));
+	static const char *const kinds[] = { "standard", "payload", "other" };
+	json_object_set_new(s, "kind", json_string(kinds[kind]));
+	if (kind != OTK_SHA_STANDARD)
+		json_object_set_new(s, "computed", hexstr(sha, OTK_SHA256_LEN));
+	json_object_set_new(o, "sha256", s);
+	if (kind == OTK_SHA_PAYLOAD)
+		warn(warnings, "SHA-256 covers only the payload (create_module.py style), "
+			       "not the standard digest");
+	else if (kind == OTK_SHA_OTHER)
+		warn(warnings, "SHA-256 is not a digest of this module (Device OS does not "
+			       "check it; it is only an id)");
+}
 
-		uint8_t sha[OTK_SHA256_LEN];
-		enum otk_sha_kind kind = otk_module_sha_check(&m, sha);
-		json_t *s = json_object();
-		json_object_set_new(s, "stored", hexstr(m.sha_stored, OTK_SHA256_LEN));
-		static const char *const kinds[] = { "standard", "payload", "other" };
-		json_object_set_new(s, "kind", json_string(kinds[kind]));
-		if (kind != OTK_SHA_STANDARD)
-			json_object_set_new(s, "computed", hexstr(sha, OTK_SHA256_LEN));
-		json_object_set_new(o, "sha256", s);
-		if (kind == OTK_SHA_PAYLOAD)
-			warn(warnings, "SHA-256 covers only the payload (create_module.py style), "
-				       "not the standard digest");
-		else if (kind == OTK_SHA_OTHER)
-			warn(warnings, "SHA-256 is not a digest of this module (Device OS does not "
-				       "check it; it is only an id)");
-	}
-
-	json_object_set_new(o, "suffix_size", json_integer(m.suffix_size));
-	if (m.has_product) {
+/* The suffix: product data, extensions of both regions, asset dependencies. */
+static void suffix_json(const struct otk_module *m, json_t *o, json_t *warnings)
+{
+	json_t *assets = json_array();
+	json_object_set_new(o, "suffix_size", json_integer(m->suffix_size));
+	if (m->has_product) {
 		json_t *pr = json_object();
-		json_object_set_new(pr, "id", json_integer(m.product_id));
-		json_object_set_new(pr, "version", json_integer(m.product_version));
+		json_object_set_new(pr, "id", json_integer(m->product_id));
+		json_object_set_new(pr, "version", json_integer(m->product_version));
 		json_object_set_new(o, "product", pr);
 	} else {
 		json_object_set_new(o, "product", json_null());
 	}
-	if (m.pext_end > m.pext_off)
-		json_object_set_new(o, "prefix_extensions", extensions_json(&m, false, assets, warnings));
-	if (m.sext_end > m.sext_off)
-		json_object_set_new(o, "suffix_extensions", extensions_json(&m, true, assets, warnings));
+	if (m->pext_end > m->pext_off)
+		json_object_set_new(o, "prefix_extensions", extensions_json(m, false, assets, warnings));
+	if (m->sext_end > m->sext_off)
+		json_object_set_new(o, "suffix_extensions", extensions_json(m, true, assets, warnings));
 	json_object_set_new(o, "assets", assets);
+}
 
-	if (m.warnings & OTK_WARN_PREFIX_GUESSED) {
-		char msg[128];
+/* What the parser noticed but did not reject. */
+static void parse_warnings(const struct otk_module *m, size_t len, json_t *warnings)
+{
+	char msg[128];
+	if (m->warnings & OTK_WARN_PREFIX_GUESSED) {
 		snprintf(msg, sizeof msg, "prefix found by search at offset 0x%" PRIx32
-			 " with low confidence (score %d of %d)", m.prefix_offset, m.prefix_score,
+			 " with low confidence (score %d of %d)", m->prefix_offset, m->prefix_score,
 			 OTK_PREFIX_SCORE_MAX);
-		if (m.prefix_score < OTK_PREFIX_SCORE_MAX - 1 ||
-		    (m.size == len && m.prefix_score < OTK_PREFIX_SCORE_MAX))
+		if (m->prefix_score < OTK_PREFIX_SCORE_MAX - 1 ||
+		    (m->size == len && m->prefix_score < OTK_PREFIX_SCORE_MAX))
 			warn(warnings, msg);
 	}
-	if (m.warnings & OTK_WARN_UNKNOWN_PLATFORM)
+	if (m->warnings & OTK_WARN_UNKNOWN_PLATFORM)
 		warn(warnings, "unknown platform");
-	if (m.warnings & OTK_WARN_UNKNOWN_FUNCTION)
+	if (m->warnings & OTK_WARN_UNKNOWN_FUNCTION)
 		warn(warnings, "unknown module function");
-	if (m.warnings & OTK_WARN_UNKNOWN_FLAGS)
+	if (m->warnings & OTK_WARN_UNKNOWN_FLAGS)
 		warn(warnings, "unknown flags set");
-	if (m.warnings & OTK_WARN_SUFFIX_SIZE) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "suffix size %u does not fit the module", m.suffix_size);
+	if (m->warnings & OTK_WARN_SUFFIX_SIZE) {
+		snprintf(msg, sizeof msg, "suffix size %u does not fit the module", m->suffix_size);
 		warn(warnings, msg);
 	}
-	if (m.warnings & OTK_WARN_COMBINED_LAST)
+	if (m->warnings & OTK_WARN_COMBINED_LAST)
 		warn(warnings, "flagged combined but nothing follows it");
-	if (m.warnings & OTK_WARN_TRAILING) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "%zu bytes after the end of the module", len - m.size);
+	if (m->warnings & OTK_WARN_TRAILING) {
+		snprintf(msg, sizeof msg, "%zu bytes after the end of the module", len - m->size);
 		warn(warnings, msg);
 	}
-	if (rc == OTK_OK && (p->flags & OTK_FLAG_COMPRESSED))
+}
+
+static void set_error(json_t *o, int rc, const struct otk_module *m, size_t len, bool *valid)
+{
+	char msg[256];
+	parse_error_text(rc, m, len, msg, sizeof msg);
+	json_object_set_new(o, "error", json_string(msg));
+	*valid = false;
+}
+
+static json_t *module_json(const uint8_t *buf, size_t len, size_t file_off, int depth, bool *valid)
+{
+	struct otk_module m;
+	json_t *o = json_object();
+	int rc = otk_module_parse(buf, len, &m);
+
+	json_object_set_new(o, "offset", json_integer((json_int_t)file_off));
+	/* Past these errors the prefix is still worth showing. */
+	bool prefix_read = rc == OTK_OK || rc == OTK_EBADEXT || rc == OTK_ENOEXTEND ||
+			   rc == OTK_ETRUNCATED;
+	if (prefix_read)
+		prefix_json(&m, o);
+	if (rc < 0)
+		set_error(o, rc, &m, len, valid);
+	if (!prefix_read || rc == OTK_ETRUNCATED)
+		return o;
+
+	json_t *warnings = json_array();
+	if (rc == OTK_OK)
+		checksums_json(&m, o, warnings, valid);
+	suffix_json(&m, o, warnings);
+	parse_warnings(&m, len, warnings);
+	if (rc == OTK_OK && (m.prefix.flags & OTK_FLAG_COMPRESSED))
 		compression_json(&m, o, warnings, depth, valid);
 	json_object_set_new(o, "warnings", warnings);
 	return o;
 }
 
-/* Splits a (possibly combined) module file into described parts. */
-static json_t *modules_json(const uint8_t *buf, size_t len, bool *valid)
+json_t *otk_describe_modules(const uint8_t *buf, size_t len, bool *valid)
 {
 	json_t *arr = json_array();
 	size_t off = 0;
@@ -464,7 +481,7 @@ static json_t *modules_json(const uint8_t *buf, size_t len, bool *valid)
 	return arr;
 }
 
-static json_t *bundle_json(const char *path, bool *valid)
+json_t *otk_describe_bundle(const char *path, bool *valid)
 {
 	struct otk_bundle b;
 	char err[256];
@@ -488,7 +505,7 @@ static json_t *bundle_json(const char *path, bool *valid)
 	json_object_set_new(o, "application", json_string(b.app.name));
 	if (b.napps > 1)
 		json_array_append_new(problems, json_string("more than one .bin at the root; the first is the application"));
-	json_t *mods = modules_json(b.app.data, b.app.len, valid);
+	json_t *mods = otk_describe_modules(b.app.data, b.app.len, valid);
 	json_object_set_new(o, "modules", mods);
 
 	/* Check every dependency against the assets present, and the reverse. */
@@ -518,7 +535,7 @@ static json_t *bundle_json(const char *path, bool *valid)
 			char hex[65];
 			used[k] = true;
 			otk_sha256(b.assets[k].data, b.assets[k].len, sha);
-			cli_hex(sha, OTK_SHA256_LEN, hex);
+			hex_digits(sha, OTK_SHA256_LEN, hex);
 			json_object_set_new(a, "size", json_integer((json_int_t)b.assets[k].len));
 			if (strcmp(hex, hash) == 0) {
 				json_object_set_new(a, "status", json_string("ok"));
@@ -598,23 +615,36 @@ static bool is_zip(const uint8_t *buf, size_t len, const char *path)
 	return n > 4 && strcmp(path + n - 4, ".zip") == 0;
 }
 
-json_t *inspect_file(const char *path, bool *valid)
+json_t *otk_describe_file(const char *path, bool *valid)
 {
 	size_t len;
+	uint8_t *buf = NULL;
 	json_t *o;
 	*valid = true;
-	uint8_t *buf = cli_read_file(path, &len);
-	if (!buf) {
+	int rc = otk_file_read(path, OTK_FILE_MAX_DEFAULT, &buf, &len);
+	if (rc < 0) {
 		o = json_object();
-		json_object_set_new(o, "error", json_string("cannot read file"));
+		char msg[300];
+		int e = errno;
+		if (rc == OTK_ETOOBIG)
+			snprintf(msg, sizeof msg, "file is larger than %u MiB, not a firmware file",
+				 OTK_FILE_MAX_DEFAULT >> 20);
+		else
+			snprintf(msg, sizeof msg, "cannot read: %s",
+				 rc == OTK_EIO ? strerror(e) : otk_strerror(rc));
+		json_object_set_new(o, "error", json_string(msg));
+		if (rc == OTK_EIO) {
+			json_object_set_new(o, "errno", json_integer(e));
+			json_object_set_new(o, "reason", json_string(strerror(e)));
+		}
 		*valid = false;
 	} else if (is_zip(buf, len, path)) {
-		o = bundle_json(path, valid);
+		o = otk_describe_bundle(path, valid);
 	} else {
 		o = json_object();
 		json_object_set_new(o, "type", json_string("module"));
 		json_object_set_new(o, "size", json_integer((json_int_t)len));
-		json_object_set_new(o, "modules", modules_json(buf, len, valid));
+		json_object_set_new(o, "modules", otk_describe_modules(buf, len, valid));
 	}
 	free(buf);
 	json_t *f = json_object();
