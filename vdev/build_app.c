@@ -39,10 +39,10 @@ int cmd_build_app(int argc, char **argv)
 		case 'd': dos = optarg; break;
 		case 'f': force = true; break;
 		case 'v':
-			if (!vdev_parse_u32(optarg, &version) || version > 0xFFFF)
+			if (!cli_parse_u32(optarg, &version) || version > 0xFFFF)
 				return vdev_usage_error("build-app: --version takes 0..65535");
 			break;
-		default: return vdev_usage_error("build-app: bad option");
+		default: return vdev_bad_option("build-app", argv);
 		}
 	}
 	if (optind + 1 != argc || !out)
@@ -66,7 +66,7 @@ int cmd_build_app(int argc, char **argv)
 	size_t len, out_len = 0;
 	int rc = otk_file_read(in, 64u * 1024u * 1024u, &body, &len);
 	if (rc < 0) {
-		vdev_error(in, "%s", rc == OTK_EIO ? strerror(errno) : otk_strerror(rc));
+		cli_error(in, "%s", rc == OTK_EIO ? strerror(errno) : otk_strerror(rc));
 		return 1;
 	}
 	if (len < 4 || memcmp(body, "\177ELF", 4) != 0)
@@ -89,17 +89,17 @@ int cmd_build_app(int argc, char **argv)
 	if (!(buf = malloc(cap)))
 		goto out;
 	if ((rc = otk_module_build(&spec, body, len, buf, cap, &out_len)) < 0) {
-		vdev_error(in, "cannot build a module: %s", otk_strerror(rc));
+		cli_error(in, "cannot build a module: %s", otk_strerror(rc));
 		goto out;
 	}
 	if (out_len > ua->size) {
-		vdev_error(in, "the module is %zu bytes, over the %s user part area (%u bytes)",
+		cli_error(in, "the module is %zu bytes, over the %s user part area (%u bytes)",
 			   out_len, l->name, ua->size);
 		goto out;
 	}
 	rc = otk_file_write(out, buf, out_len, force);
 	if (rc < 0) {
-		vdev_error(out, "%s", rc == OTK_EEXIST ? "already exists (use --force to replace it)"
+		cli_error(out, "%s", rc == OTK_EEXIST ? "already exists (use --force to replace it)"
 						       : strerror(errno));
 		goto out;
 	}

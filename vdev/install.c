@@ -17,6 +17,7 @@
 #include "otk/error.h"
 #include "otk/file.h"
 #include "otk/module.h"
+#include "otk/platform.h"
 #include "otk/sha256.h"
 #include "vdev.h"
 
@@ -40,7 +41,7 @@ static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t le
 		bool verbose)
 {
 	if (len > UINT32_MAX) {
-		vdev_error(file, "too large");
+		cli_error(file, "too large");
 		return 1;
 	}
 	uint8_t sha[OTK_SHA256_LEN];
@@ -49,7 +50,7 @@ static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t le
 	uint8_t fn = otk_module_parse(data, len, &m) == OTK_OK ? m.prefix.function : 0;
 	long off = otk_update_begin(&v->upd, (uint32_t)len, sha, ota ? 0 : OTK_UPDATE_LOCAL, fn);
 	if (off < 0) {
-		vdev_error(file, "refused: %s%s", what((int)off),
+		cli_error(file, "refused: %s%s", what((int)off),
 			   off == OTK_EUPD_BUSY ? " (run the device to apply the pending update)" : "");
 		return 1;
 	}
@@ -59,7 +60,7 @@ static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t le
 	for (size_t pos = (size_t)off; pos < len; pos += CHUNK) {
 		size_t n = len - pos < CHUNK ? len - pos : CHUNK;
 		if ((rc = otk_update_write(&v->upd, (uint32_t)pos, data + pos, n)) < 0) {
-			vdev_error(file, "writing byte %zu: %s", pos, otk_strerror(rc));
+			cli_error(file, "writing byte %zu: %s", pos, otk_strerror(rc));
 			return 1;
 		}
 	}
@@ -72,7 +73,7 @@ static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t le
 		if (res.failed >= 0 && res.failed < (int)res.nmodules)
 			vdev_module_name(res.modules[res.failed].function, res.modules[res.failed].index,
 					 name, sizeof name);
-		vdev_error(file, "rejected: %s: %s", name, what(rc));
+		cli_error(file, "rejected: %s: %s", name, what(rc));
 		return 1;
 	}
 	if (!verbose)
@@ -114,6 +115,71 @@ static bool is_required(const struct vdev *v, const char *name, const uint8_t *h
 	return false;
 }
 
+/* The Device OS the device runs: the lowest version of its system parts (0: none). */
+static uint16_t running_dos(struct vdev *v)
+{
+	static uint8_t scan[4096];
+	struct otk_installed mods[16];
+	int n = otk_installed_scan(&v->dev, scan, sizeof scan, mods, 16);
+	uint16_t low = 0;
+	for (int i = 0; i < n; i++)
+		if (mods[i].role == OTK_AREA_SYSTEM && mods[i].status == OTK_OK &&
+		    (low == 0 || mods[i].prefix.version < low))
+			low = mods[i].prefix.version;
+	return low;
+}
+
+/* Devices before Device OS 5.5.0 have no Asset OTA: nor does a virtual one. */
+static bool takes_assets(struct vdev *v, const char *file)
+{
+	uint16_t dos = running_dos(v);
+	if (dos >= OTK_ASSET_MIN_DOS_VERSION)
+		return true;
+	cli_error(file, "refused: the device runs Device OS %s, which has no Asset OTA (5.5.0 and "
+		  "later have it)", vdev_dos_name(dos));
+	return false;
+}
+
+/*
+ * What can be known before anything is sent: the bundle has one valid
+ * application for this device's platform, and assets only for a device
+ * that takes them.
+ */
+static bool bundle_fits_device(struct vdev *v, const char *file, const struct otk_bundle *b,
+			       struct otk_module *m)
+{
+	int rc;
+	if (!b->app.data) {
+		cli_error(file, "the bundle has no application (.bin at its root)");
+		return false;
+	}
+	if ((rc = otk_module_parse(b->app.data, b->app.len, m)) < 0) {
+		cli_error(file, "%s: %s", cli_shown(b->app.name), otk_strerror(rc));
+		return false;
+	}
+	if (m->prefix.platform != v->layout->platform) {
+		const struct otk_platform *p = otk_platform_by_id(m->prefix.platform);
+		cli_error(file, "refused: %s is built for %s (platform %u), the device is %s",
+			  cli_shown(b->app.name), p ? p->name : "an unknown platform",
+			  m->prefix.platform, v->layout->name);
+		return false;
+	}
+	if (b->nassets && !takes_assets(v, file))
+		return false;
+	v->nreq = 0;
+	if ((rc = otk_assets_list(m, collect_dep, v)) < 0) {
+		cli_error(file, "%s: asset dependencies: %s", cli_shown(b->app.name), otk_strerror(rc));
+		return false;
+	}
+	if (!vdev_assets_open(v))
+		return false;
+	if (!v->has_assets && b->nassets) {
+		cli_error(file, "%s has no asset storage", v->layout->name);
+		return false;
+	}
+	return true;
+}
+
 /*
  * A bundle: the assets the device lacks (name + hash not stored), each as a
  * compressed asset module through the update engine with the asset store
@@ -125,30 +191,13 @@ static int install_bundle(struct vdev *v, const char *file, bool ota)
 	char err[256];
 	int rc = otk_bundle_read(file, &b, err, sizeof err);
 	if (rc < 0) {
-		vdev_error(file, "%s", err);
+		cli_error(file, "%s", err);
 		return 1;
 	}
 	int status = 1;
 	struct otk_module m;
-	if (!b.app.data) {
-		vdev_error(file, "the bundle has no application (.bin at its root)");
+	if (!bundle_fits_device(v, file, &b, &m))
 		goto out;
-	}
-	if ((rc = otk_module_parse(b.app.data, b.app.len, &m)) < 0) {
-		vdev_error(file, "%s: %s", b.app.name, otk_strerror(rc));
-		goto out;
-	}
-	v->nreq = 0;
-	if ((rc = otk_assets_list(&m, collect_dep, v)) < 0) {
-		vdev_error(file, "%s: asset dependencies: %s", b.app.name, otk_strerror(rc));
-		goto out;
-	}
-	if (!vdev_assets_open(v))
-		goto out;
-	if (!v->has_assets && b.nassets) {
-		vdev_error(file, "%s has no asset storage", v->layout->name);
-		goto out;
-	}
 	unsigned sent = 0, skipped = 0;
 	for (size_t i = 0; i < b.nassets; i++) {
 		const struct otk_bundle_entry *e = &b.assets[i];
@@ -171,7 +220,7 @@ static int install_bundle(struct vdev *v, const char *file, bool ota)
 		uint8_t *mod;
 		size_t mlen;
 		if ((rc = otk_asset_module_create(e->data, e->len, name, 0, true, &mod, &mlen)) < 0) {
-			vdev_error(label, "cannot build the asset module: %s", otk_strerror(rc));
+			cli_error(label, "cannot build the asset module: %s", otk_strerror(rc));
 			goto out;
 		}
 		rc = feed(v, label, mod, mlen, ota, false);
@@ -202,7 +251,7 @@ int cmd_install(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': ota = true; break;
-		default: return vdev_usage_error("install: bad option");
+		default: return vdev_bad_option("install", argv);
 		}
 	}
 	if (optind + 2 != argc)
@@ -212,7 +261,7 @@ int cmd_install(int argc, char **argv)
 	size_t len;
 	int rc = otk_file_read(file, 64u * 1024u * 1024u, &data, &len);
 	if (rc < 0) {
-		vdev_error(file, "%s", rc == OTK_EIO ? strerror(errno) : otk_strerror(rc));
+		cli_error(file, "%s", rc == OTK_EIO ? strerror(errno) : otk_strerror(rc));
 		return 1;
 	}
 	struct vdev *v = calloc(1, sizeof *v);
@@ -229,6 +278,10 @@ int cmd_install(int argc, char **argv)
 	} else {
 		/* a single module: the store is attached so asset modules are accepted,
 		 * with the installed application's list (the store keeps only those) */
+		struct otk_module m;
+		if (otk_module_parse(data, len, &m) == OTK_OK && m.prefix.function == OTK_FUNC_ASSET &&
+		    !takes_assets(v, file))
+			goto out;
 		if (!vdev_assets_open(v))
 			goto out;
 		static uint8_t scan[4096];

@@ -311,7 +311,7 @@ int cmd_run(int argc, char **argv)
 		case 's': requests |= OTK_BOOT_REQ_SAFE; break;
 		case 'd': requests |= OTK_BOOT_REQ_DFU; break;
 		case 'l': listen = true; break;
-		default: return vdev_usage_error("run: bad option");
+		default: return vdev_bad_option("run", argv);
 		}
 	}
 	if (optind + 1 != argc)

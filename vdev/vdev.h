@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
 #include "otk/asset_api.h"
 #include "otk/asset_store.h"
 #include "otk/boot.h"
@@ -113,7 +114,7 @@ int cmd_install(int argc, char **argv);
 int cmd_build_app(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int vdev_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vdev_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-bool vdev_parse_u32(const char *s, uint32_t *v);
+/* A rejected option (getopt), reported once; returns 2. */
+int vdev_bad_option(const char *command, char **argv);
 
 #endif
