@@ -41,6 +41,28 @@ uint8_t *cli_read_file(const char *path, size_t *len);
 /* Writes a file, printing the error itself; false on failure. */
 bool cli_write_file(const char *path, const void *buf, size_t len, bool force);
 
+/*
+ * Outputs of several files (stage.c): cli_stage_open() makes a private
+ * staging folder for target (inside it when it is an existing folder, else
+ * beside it; "out/" names the folder out); cli_stage_mkdir() and
+ * cli_stage_write() fill it (paths relative to the target); commit renames
+ * it into place (or its files into the existing folder) and abort removes
+ * it.  Print their own errors.
+ */
+struct cli_stage {
+	char *target;
+	char *dir;
+	bool into_existing;
+	int slot;
+};
+bool cli_stage_open(struct cli_stage *s, const char *target);
+bool cli_stage_mkdir(const struct cli_stage *s, const char *rel);
+bool cli_stage_write(const struct cli_stage *s, const char *rel, const void *data, size_t len);
+bool cli_stage_commit(struct cli_stage *s);
+void cli_stage_abort(struct cli_stage *s);
+/* rm -r without following symbolic links. */
+void cli_remove_tree(const char *dir);
+
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void cli_hex(const uint8_t *p, size_t n, char *out);
 

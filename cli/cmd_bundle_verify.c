@@ -25,12 +25,6 @@
 
 enum { OPT_STRICT = 0x100 };
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* dir + "/" + name, malloc'd. */
 static char *join(const char *dir, const char *name)
 {
@@ -170,47 +164,20 @@ static int cmd_verify(int argc, char **argv)
 	return status;
 }
 
-static bool write_tree(const char *dir, const struct otk_bundle *b, bool force)
+/* The application (and env file) at the top, the assets under assets/. */
+static bool write_tree(const struct cli_stage *st, const struct otk_bundle *b)
 {
-	char *adir = join(dir, "assets");
-	bool ok = adir && (mkdir(adir, 0777) == 0 || errno == EEXIST);
-	if (!ok)
-		cli_error(adir ? adir : dir, "cannot create: %s", strerror(errno));
-	const struct otk_bundle_entry *all[3] = { &b->app, &b->env, NULL };
-	for (size_t i = 0; ok && all[i]; i++) {
-		if (!all[i]->data)
-			continue;
-		char *p = join(dir, all[i]->base);
-		ok = p && cli_write_file(p, all[i]->data, all[i]->len, force);
-		free(p);
-	}
+	bool ok = cli_stage_mkdir(st, "assets");
+	const struct otk_bundle_entry *top[2] = { &b->app, &b->env };
+	for (size_t i = 0; ok && i < 2; i++)
+		if (top[i]->data)
+			ok = cli_stage_write(st, top[i]->base, top[i]->data, top[i]->len);
 	for (size_t k = 0; ok && k < b->nassets; k++) {
-		char *p = join(adir, b->assets[k].base);
-		ok = p && cli_write_file(p, b->assets[k].data, b->assets[k].len, force);
-		free(p);
+		char *rel = join("assets", b->assets[k].base);
+		ok = rel && cli_stage_write(st, rel, b->assets[k].data, b->assets[k].len);
+		free(rel);
 	}
-	free(adir);
 	return ok;
-}
-
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char *p = join(dir, e->d_name);
-			if (p && is_dir(p))
-				remove_tree(p);
-			else if (p)
-				unlink(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
 }
 
 static int cmd_unpack(int argc, char **argv)
@@ -227,6 +194,7 @@ static int cmd_unpack(int argc, char **argv)
 	if (optind + 1 != argc || !out)
 		return cli_usage_error("bundle unpack", "bundle unpack: need one ZIP and -o DIR");
 	struct otk_bundle b;
+	struct cli_stage st;
 	size_t n;
 	int status = 1;
 	if (!verify_bundle(argv[optind], &b, false, &n))
@@ -235,24 +203,18 @@ static int cmd_unpack(int argc, char **argv)
 		cli_error(out, "already exists (use --force to write into it)");
 		goto done;
 	}
-	if (otk_file_exists(out)) {
-		status = write_tree(out, &b, true) ? 0 : 1;
-	} else {
-		/* Build beside the target and rename, so a failure leaves nothing. */
-		char *tmp;
-		if (asprintf(&tmp, "%s.tmpXXXXXX", out) < 0)
-			goto done;
-		if (!mkdtemp(tmp)) {
-			cli_error(out, "cannot create: %s", strerror(errno));
-		} else if (!write_tree(tmp, &b, false) || rename(tmp, out) != 0) {
-			remove_tree(tmp);
-		} else {
-			status = 0;
-		}
-		free(tmp);
+	/* Staged and moved into place: a failure or a signal leaves nothing. */
+	if (!cli_stage_open(&st, out))
+		goto done;
+	if (!write_tree(&st, &b)) {
+		cli_stage_abort(&st);
+		goto done;
 	}
-	if (status == 0)
-		printf("%s: %s and %zu asset%s\n", out, b.app.name, b.nassets, b.nassets == 1 ? "" : "s");
+	if (cli_stage_commit(&st)) {
+		printf("%s: %s and %zu asset%s\n", cli_shown(out), cli_shown(b.app.name), b.nassets,
+		       b.nassets == 1 ? "" : "s");
+		status = 0;
+	}
 done:
 	otk_bundle_free(&b);
 	return status;

@@ -4,7 +4,7 @@
  * scan in host/src/memimage.c; this file holds the restore-image policy
  * (what may be placed where) and the messages.  See docs/hex.md.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -186,7 +186,8 @@ static int cmd_from_bin(int argc, char **argv)
 		}
 	}
 	if (write_hex(&img, &h)) {
-		printf("%s: %zu regions, %llu bytes\n", h.o.path, otk_memimage_count(&img),
+		size_t nr = otk_memimage_count(&img);
+		printf("%s: %zu region%s, %llu bytes\n", cli_shown(h.o.path), nr, nr == 1 ? "" : "s",
 		       (unsigned long long)img.total);
 		status = 0;
 	}
@@ -213,44 +214,45 @@ static int cmd_to_bin(int argc, char **argv)
 		return cli_usage_error(cmd, "%s: need one IN.hex and -o DIR", cmd);
 	const char *in = argv[optind];
 	struct otk_memimage img;
+	struct cli_stage st;
 	otk_memimage_init(&img);
 	int status = 1;
-	char **names = NULL;
-	size_t n = 0;
 	if (!read_hex_file(in, &img, NULL))
 		goto out;
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		cli_error(dir, "cannot create directory: %s", strerror(errno));
-		goto out;
-	}
-	n = otk_memimage_count(&img);
-	names = calloc(n ? n : 1, sizeof *names);
-	if (!names)
-		goto out;
+	size_t n = otk_memimage_count(&img);
 	/* Check every name before writing any. */
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(dir) + 20;
-		names[i] = malloc(l);
-		if (!names[i])
+	char name[32], *path = NULL;
+	for (size_t i = 0; i < n && !force; i++) {
+		snprintf(name, sizeof name, "0x%08x.bin", otk_memimage_region(&img, i)->addr);
+		if (asprintf(&path, "%s/%s", dir, name) < 0)
 			goto out;
-		snprintf(names[i], l, "%s/0x%08x.bin", dir, otk_memimage_region(&img, i)->addr);
-		if (!force && otk_file_exists(names[i])) {
-			cli_error(names[i], "already exists (use --force to replace it)");
+		bool clash = otk_file_exists(path);
+		if (clash)
+			cli_error(path, "already exists (use --force to replace it)");
+		free(path);
+		if (clash)
+			goto out;
+	}
+	/* All files appear at once (staged, then moved) or none. */
+	if (!cli_stage_open(&st, dir))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct otk_memregion *r = otk_memimage_region(&img, i);
+		snprintf(name, sizeof name, "0x%08x.bin", r->addr);
+		if (!cli_stage_write(&st, name, r->data, r->len)) {
+			cli_stage_abort(&st);
 			goto out;
 		}
 	}
+	if (!cli_stage_commit(&st))
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const struct otk_memregion *r = otk_memimage_region(&img, i);
-		if (!cli_write_file(names[i], r->data, r->len, force))
-			goto out;
-		printf("%s: 0x%08x-0x%08llx, %u bytes\n", names[i], r->addr,
-		       (unsigned long long)r->addr + r->len - 1, r->len);
+		printf("%s/0x%08x.bin: 0x%08x-0x%08llx, %u bytes\n", cli_shown(dir), r->addr, r->addr,
+		       (unsigned long long)r->addr + r->len, r->len);
 	}
 	status = 0;
 out:
-	for (size_t i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
 	otk_memimage_deinit(&img);
 	return status;
 }
@@ -280,8 +282,10 @@ static int cmd_merge(int argc, char **argv)
 		if (!read_hex_file(argv[i], &all, NULL))
 			goto out;
 	if (write_hex(&all, &h)) {
-		printf("%s: %d files, %zu regions, %llu bytes\n", h.o.path, argc - optind,
-		       otk_memimage_count(&all), (unsigned long long)all.total);
+		size_t nr = otk_memimage_count(&all);
+		printf("%s: %d file%s, %zu region%s, %llu bytes\n", cli_shown(h.o.path), argc - optind,
+		       argc - optind == 1 ? "" : "s", nr, nr == 1 ? "" : "s",
+		       (unsigned long long)all.total);
 		status = 0;
 	}
 out:
@@ -341,8 +345,9 @@ static int cmd_inspect(int argc, char **argv)
 			continue;
 		}
 		size_t n = otk_memimage_count(&img);
-		printf("%s: %zu regions, %llu bytes, %lu records%s%s\n", in, n,
-		       (unsigned long long)img.total, info.records,
+		printf("%s: %zu region%s, %llu bytes, %lu record%s%s%s\n", cli_shown(in), n,
+		       n == 1 ? "" : "s", (unsigned long long)img.total, info.records,
+		       info.records == 1 ? "" : "s",
 		       info.used_segment ? ", 02 segment records" : "",
 		       info.eof ? "" : ", no end-of-file record");
 		if (info.has_start_linear)
@@ -350,7 +355,7 @@ static int cmd_inspect(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			const struct otk_memregion *r = otk_memimage_region(&img, i);
 			printf(" region 0x%08x-0x%08llx %10u bytes\n", r->addr,
-			       (unsigned long long)r->addr + r->len - 1, r->len);
+			       (unsigned long long)r->addr + r->len, r->len);
 		}
 		struct otk_image_module *mods;
 		size_t nm;
@@ -365,7 +370,8 @@ static int cmd_inspect(int argc, char **argv)
 			const struct otk_image_module *m = &mods[i];
 			char d[160];
 			describe(&m->prefix, d, sizeof d);
-			printf(" module 0x%08x-0x%08x %s\n", m->addr, m->addr + m->size - 1, d);
+			printf(" module 0x%08x-0x%08llx %s\n", m->addr,
+			       (unsigned long long)m->addr + m->size, d);
 			if (m->crc_ok) {
 				printf("  CRC-32 ok (%08x)\n", m->crc_stored);
 			} else {
@@ -435,6 +441,13 @@ struct part {
 	const char *what;      /* "user part" ... for messages */
 };
 
+/* Where a part went, for the report once the image is written. */
+struct placed {
+	char desc[160];
+	uint32_t at;
+	uint64_t end;          /* exclusive */
+};
+
 struct gen {
 	struct otk_memimage img;
 	struct otk_image_module *mods;
@@ -462,152 +475,185 @@ static bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 	return a0 < b1 && b0 < a1;
 }
 
-/*
- * Place one .bin part: check it, remove the module it replaces (same
- * function and index), refuse overlaps with other modules or with data that
- * is not erased flash (0xFF), then write it.
- */
-static bool place_part(struct gen *g, const struct part *pt)
-{
+/* A part read and checked, ready to place. */
+struct placing {
+	uint8_t *buf;
 	size_t len;
-	bool ok = false;
-	uint8_t *buf = cli_read_file(pt->path, &len);
-	if (!buf)
-		return false;
 	struct otk_module m;
-	int rc = otk_module_parse(buf, len, &m);
-	char d[160];
+	uint32_t crc;
+	const uint8_t *data;   /* what goes to flash */
+	size_t dlen;
+	uint32_t at;
+	uint64_t end;          /* exclusive */
+	char desc[160];
+};
+
+/* Reads the part and checks it as a module that can be programmed as is. */
+static bool load_part(const struct gen *g, const struct part *pt, struct placing *pl)
+{
+	struct otk_module *m = &pl->m;
+	if (!(pl->buf = cli_read_file(pt->path, &pl->len)))
+		return false;
+	int rc = otk_module_parse(pl->buf, pl->len, m);
 	if (rc != OTK_OK) {
 		cli_error(pt->path, "not a valid module: %s", otk_strerror(rc));
-		goto out;
+		return false;
 	}
-	describe(&m.prefix, d, sizeof d);
-	if (m.size != len) {
-		cli_error(pt->path, "file is %zu bytes but its prefix says %u", len, m.size);
-		goto out;
+	describe(&m->prefix, pl->desc, sizeof pl->desc);
+	if (m->size != pl->len) {
+		cli_error(pt->path, "file is %zu bytes but its prefix says %u", pl->len, m->size);
+		return false;
 	}
-	uint32_t crc = otk_module_crc_compute(&m);
-	if (crc != m.crc_stored) {
-		cli_error(pt->path, "CRC-32 FAILED (stored %08x, computed %08x)", m.crc_stored, crc);
-		goto out;
+	pl->crc = otk_module_crc_compute(m);
+	if (pl->crc != m->crc_stored) {
+		cli_error(pt->path, "CRC-32 FAILED (stored %08x, computed %08x)", m->crc_stored,
+			  pl->crc);
+		return false;
 	}
-	if (m.prefix.flags & (OTK_FLAG_COMPRESSED | OTK_FLAG_COMBINED | OTK_FLAG_ENCRYPTED)) {
+	if (m->prefix.flags & (OTK_FLAG_COMPRESSED | OTK_FLAG_COMBINED | OTK_FLAG_ENCRYPTED)) {
 		cli_error(pt->path, "compressed, combined or encrypted modules cannot be programmed "
 			  "directly; decompress or split it first");
-		goto out;
+		return false;
 	}
-	if (pt->want >= 0 && m.prefix.function != pt->want) {
-		cli_error(pt->path, "is a %s, not a %s", d, pt->what);
-		goto out;
+	if (pt->want >= 0 && m->prefix.function != pt->want) {
+		cli_error(pt->path, "is a %s, not a %s", pl->desc, pt->what);
+		return false;
 	}
-	const struct otk_platform *plat = otk_platform_by_id(m.prefix.platform);
-	if (g->have_platform && m.prefix.platform != g->platform) {
+	if (g->have_platform && m->prefix.platform != g->platform) {
 		cli_error(pt->path, "built for %s (%u) but the image is for %s (%u)",
-			  platform_name(m.prefix.platform), m.prefix.platform,
+			  platform_name(m->prefix.platform), m->prefix.platform,
 			  platform_name(g->platform), g->platform);
-		goto out;
+		return false;
 	}
-	if (!g->have_platform) {
-		g->platform = m.prefix.platform;
-		g->have_platform = true;
-	}
-
 	/* What goes to flash: the whole file, or the body without module info. */
-	const uint8_t *data = buf;
-	size_t dlen = len;
-	uint32_t at = m.prefix.start;
-	if (m.prefix.flags & OTK_FLAG_DROP_MODULE_INFO) {
-		data = buf + m.prefix_offset + m.prefix_size;
-		size_t tail = (size_t)m.suffix_size + OTK_CRC_SIZE;
-		if (m.prefix_offset != 0 || m.prefix_size + tail > len) {
+	pl->data = pl->buf;
+	pl->dlen = pl->len;
+	pl->at = m->prefix.start;
+	if (m->prefix.flags & OTK_FLAG_DROP_MODULE_INFO) {
+		size_t tail = (size_t)m->suffix_size + OTK_CRC_SIZE;
+		if (m->prefix_offset != 0 || m->prefix_size + tail > pl->len) {
 			cli_error(pt->path, "DROP_MODULE_INFO module with an unexpected layout");
-			goto out;
+			return false;
 		}
-		dlen = len - m.prefix_size - tail;
+		pl->data = pl->buf + m->prefix_size;
+		pl->dlen = pl->len - m->prefix_size - tail;
 	}
-	uint64_t end = (uint64_t)at + dlen;
+	pl->end = (uint64_t)pl->at + pl->dlen;
+	return true;
+}
 
-	if (m.prefix.function == OTK_FUNC_USER && plat) {
-		uint32_t lo, hi;
-		uint32_t max = otk_platform_user_max_size(plat);
-		if (max && len > max) {
-			cli_error(pt->path, "%s is %zu bytes, more than the %u bytes of its slot", d,
-				  len, max);
-			goto out;
-		}
-		if (user_slot(plat, m.prefix.index, &lo, &hi) && (at < lo || end > hi)) {
-			cli_error(pt->path, "%s at 0x%08x-0x%08llx does not fit its slot "
-				  "0x%08x-0x%08x (too big or built for another slot)", d, at,
-				  (unsigned long long)end - 1, lo, hi - 1);
-			goto out;
-		}
+/* A user part must fit the slot of its index on its platform. */
+static bool fits_slot(const struct part *pt, const struct placing *pl)
+{
+	const struct otk_platform *plat = otk_platform_by_id(pl->m.prefix.platform);
+	if (pl->m.prefix.function != OTK_FUNC_USER || !plat)
+		return true;
+	uint32_t lo, hi;
+	uint32_t max = otk_platform_user_max_size(plat);
+	if (max && pl->len > max) {
+		cli_error(pt->path, "%s is %zu bytes, more than the %u bytes of its slot", pl->desc,
+			  pl->len, max);
+		return false;
 	}
+	if (user_slot(plat, pl->m.prefix.index, &lo, &hi) && (pl->at < lo || pl->end > hi)) {
+		cli_error(pt->path, "%s at 0x%08x-0x%08llx does not fit its slot 0x%08x-0x%08x "
+			  "(too big or built for another slot)", pl->desc, pl->at,
+			  (unsigned long long)pl->end, lo, hi);
+		return false;
+	}
+	return true;
+}
 
-	/* Remove the module this part replaces. */
+/*
+ * Removes the module the part replaces (same function, index and MCU).
+ * Radio stacks are stored stripped of their module info, so the old one is
+ * not found as a module: the data from its start to the end of its region
+ * (or the next module) goes.
+ */
+static int remove_replaced(struct gen *g, const struct placing *pl)
+{
+	const struct otk_prefix *p = &pl->m.prefix;
 	for (size_t i = 0; i < g->nmods; i++) {
 		struct otk_image_module *o = &g->mods[i];
-		if (o->prefix.function == m.prefix.function && o->prefix.index == m.prefix.index &&
-		    o->prefix.reserved == m.prefix.reserved) {
-			if (otk_memimage_erase(&g->img, o->addr, o->size) != OTK_OK)
-				goto nomem;
-			g->mods[i] = g->mods[--g->nmods];
-			i--;
+		if (o->prefix.function == p->function && o->prefix.index == p->index &&
+		    o->prefix.reserved == p->reserved) {
+			int rc = otk_memimage_erase(&g->img, o->addr, o->size);
+			if (rc != OTK_OK)
+				return rc;
+			g->mods[i--] = g->mods[--g->nmods];
 		}
 	}
-	/*
-	 * Radio stacks are stored stripped of their module info, so the old one
-	 * is not found as a module: drop the data from its start to the end of
-	 * its region (or the next module).
-	 */
-	if (m.prefix.flags & OTK_FLAG_DROP_MODULE_INFO) {
-		uint32_t avail;
-		if (otk_memimage_find(&g->img, at, &avail) >= 0) {
-			uint64_t stop = (uint64_t)at + avail;
-			for (size_t i = 0; i < g->nmods; i++)
-				if (g->mods[i].addr >= at && g->mods[i].addr < stop)
-					stop = g->mods[i].addr;
-			if (otk_memimage_erase(&g->img, at, stop - at) != OTK_OK)
-				goto nomem;
-		}
-	}
+	uint32_t avail;
+	if (!(p->flags & OTK_FLAG_DROP_MODULE_INFO) || otk_memimage_find(&g->img, pl->at, &avail) < 0)
+		return OTK_OK;
+	uint64_t stop = (uint64_t)pl->at + avail;
+	for (size_t i = 0; i < g->nmods; i++)
+		if (g->mods[i].addr >= pl->at && g->mods[i].addr < stop)
+			stop = g->mods[i].addr;
+	return otk_memimage_erase(&g->img, pl->at, stop - pl->at);
+}
+
+/* Refuses overlaps with other modules, and with data that is not erased flash (0xFF). */
+static bool space_free(const struct gen *g, const struct part *pt, const struct placing *pl)
+{
 	for (size_t i = 0; i < g->nmods; i++) {
 		const struct otk_image_module *o = &g->mods[i];
-		if (ranges_overlap(at, end, o->addr, (uint64_t)o->addr + o->size)) {
+		if (ranges_overlap(pl->at, pl->end, o->addr, (uint64_t)o->addr + o->size)) {
 			char od[160];
 			describe(&o->prefix, od, sizeof od);
-			cli_error(pt->path, "%s at 0x%08x-0x%08llx overlaps the %s at 0x%08x-0x%08x",
-				  d, at, (unsigned long long)end - 1, od, o->addr, o->addr + o->size - 1);
-			goto out;
+			cli_error(pt->path, "%s at 0x%08x-0x%08llx overlaps the %s at 0x%08x-0x%08llx",
+				  pl->desc, pl->at, (unsigned long long)pl->end, od, o->addr,
+				  (unsigned long long)o->addr + o->size);
+			return false;
 		}
 	}
-	/* Other data in the way must be erased flash (like the 0xD4000 wipe block). */
 	for (size_t i = 0; i < otk_memimage_count(&g->img); i++) {
 		const struct otk_memregion *r = otk_memimage_region(&g->img, i);
-		uint64_t lo = r->addr > at ? r->addr : at;
-		uint64_t re = (uint64_t)r->addr + r->len, hi = re < end ? re : end;
-		for (uint64_t a = lo; a < hi; a++)
+		uint64_t lo = r->addr > pl->at ? r->addr : pl->at;
+		uint64_t re = (uint64_t)r->addr + r->len, hi = re < pl->end ? re : pl->end;
+		for (uint64_t a = lo; a < hi; a++) {
 			if (r->data[a - r->addr] != 0xFF) {
 				cli_error(pt->path, "%s at 0x%08x-0x%08llx overlaps other data in the "
-					  "image at 0x%08llx", d, at, (unsigned long long)end - 1,
-					  (unsigned long long)a);
-				goto out;
+					  "image at 0x%08llx", pl->desc, pl->at,
+					  (unsigned long long)pl->end, (unsigned long long)a);
+				return false;
 			}
+		}
 	}
-	if (otk_memimage_write(&g->img, at, data, dlen, OTK_MEM_REPLACE, NULL) != OTK_OK)
-		goto nomem;
-	if (!(m.prefix.flags & OTK_FLAG_DROP_MODULE_INFO)) {
-		struct otk_image_module im = { at, m.size, m.prefix_offset, m.prefix, true,
-					       m.crc_stored, crc };
+	return true;
+}
+
+/*
+ * Place one .bin part: check it, remove the module it replaces, refuse
+ * overlaps, then write it.  Nothing is printed on success: the placements
+ * are reported once the whole image is written.
+ */
+static bool place_part(struct gen *g, const struct part *pt, struct placed *done)
+{
+	struct placing pl = { 0 };
+	bool ok = load_part(g, pt, &pl) && fits_slot(pt, &pl);
+	int rc = ok ? remove_replaced(g, &pl) : OTK_OK;
+	ok = ok && rc == OTK_OK && space_free(g, pt, &pl);
+	if (ok)
+		rc = otk_memimage_write(&g->img, pl.at, pl.data, pl.dlen, OTK_MEM_REPLACE, NULL);
+	if (ok && rc == OTK_OK && !(pl.m.prefix.flags & OTK_FLAG_DROP_MODULE_INFO)) {
+		struct otk_image_module im = { pl.at, pl.m.size, pl.m.prefix_offset, pl.m.prefix,
+					       true, pl.m.crc_stored, pl.crc };
 		if (!add_mod(g, &im))
-			goto nomem;
+			rc = OTK_ENOMEM;
 	}
-	printf("%s: %s at 0x%08x-0x%08llx\n", pt->path, d, at, (unsigned long long)end - 1);
-	ok = true;
-	goto out;
-nomem:
-	cli_error(pt->path, "out of memory");
-out:
-	free(buf);
+	if (rc != OTK_OK) {
+		cli_error(pt->path, "%s", otk_strerror(rc));
+		ok = false;
+	}
+	if (ok && !g->have_platform) {
+		g->platform = pl.m.prefix.platform;
+		g->have_platform = true;
+	}
+	memcpy(done->desc, pl.desc, sizeof done->desc);
+	done->at = pl.at;
+	done->end = pl.end;
+	free(pl.buf);
 	return ok;
 }
 
@@ -668,6 +714,7 @@ static int cmd_generate(int argc, char **argv)
 	struct hexout h = { 0 };
 	const char *bases[MAX_PARTS];
 	struct part parts[MAX_PARTS];
+	struct placed placed[MAX_PARTS];
 	size_t nbases = 0, nparts = 0;
 	const char *user = NULL;
 	int c, r;
@@ -712,6 +759,10 @@ static int cmd_generate(int argc, char **argv)
 	if (nbases == 0 && nparts == 0)
 		return cli_usage_error(cmd, "%s: need a base image (--base BASE.hex) or .bin parts", cmd);
 
+	if (!h.o.force && otk_file_exists(h.o.path)) {
+		cli_error(h.o.path, "already exists (use --force to replace it)");
+		return 1;
+	}
 	struct gen g;
 	memset(&g, 0, sizeof g);
 	otk_memimage_init(&g.img);
@@ -736,14 +787,19 @@ static int cmd_generate(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nparts; i++)
-		if (!place_part(&g, &parts[i]))
+		if (!place_part(&g, &parts[i], &placed[i]))
 			goto out;
 	for (size_t i = 0; i < nparts; i++)
 		if (!check_deps(&g, parts[i].path))
 			goto out;
 	if (write_hex(&g.img, &h)) {
-		printf("%s: %zu regions, %llu bytes, %zu modules\n", h.o.path,
-		       otk_memimage_count(&g.img), (unsigned long long)g.img.total, g.nmods);
+		for (size_t i = 0; i < nparts; i++)
+			printf("%s: %s at 0x%08x-0x%08llx\n", cli_shown(parts[i].path), placed[i].desc,
+			       placed[i].at, (unsigned long long)placed[i].end);
+		size_t nr = otk_memimage_count(&g.img);
+		printf("%s: %zu region%s, %llu bytes, %zu module%s\n", cli_shown(h.o.path), nr,
+		       nr == 1 ? "" : "s", (unsigned long long)g.img.total, g.nmods,
+		       g.nmods == 1 ? "" : "s");
 		status = 0;
 	}
 out:

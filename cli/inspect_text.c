@@ -1,5 +1,6 @@
 /* Text rendering of the description trees of host/src/describe.c. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "inspect.h"
@@ -98,8 +99,11 @@ static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose
 			fprintf(f, "%s CRC-32     FAILED (stored %s, computed %s)\n", ind,
 				str(crc, "stored"), str(crc, "computed"));
 	}
-	fprintf(f, "%s address    %s-%s, %" JSON_INTEGER_FORMAT " bytes, prefix at 0x%llx",
-		ind, str(m, "start"), str(m, "end"), num(m, "size"),
+	/* Ranges end exclusive (one past the last byte), as hex prints them; the
+	 * prefix's own end field (the CRC's address) is "end" in --json. */
+	unsigned long long start = strtoull(str(m, "start"), NULL, 16);
+	fprintf(f, "%s address    0x%08llx-0x%08llx, %" JSON_INTEGER_FORMAT " bytes, prefix at 0x%llx",
+		ind, start, start + (unsigned long long)num(m, "size"), num(m, "size"),
 		(unsigned long long)num(m, "prefix_offset"));
 	if (num(m, "prefix_size") != 24)
 		fprintf(f, " (%" JSON_INTEGER_FORMAT " bytes with extensions)", num(m, "prefix_size"));

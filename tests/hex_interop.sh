@@ -77,12 +77,12 @@ expect 0 "0x00030000" "$otakit" hex to-bin rev.hex -o out-rev
 same out-rev/0x00030000.bin "$SYS" "reversed lower-case LF hex read by otakit"
 
 # --- our hex read by them --------------------------------------------------
-expect 0 "1 regions" "$otakit" hex from-bin "$SYS" -o ours.hex
+expect 0 "1 region," "$otakit" hex from-bin "$SYS" -o ours.hex
 objcopy -I ihex -O binary ours.hex ours-obj.bin
 same ours-obj.bin "$SYS" "objcopy reads our hex back to the input"
 srec_cat ours.hex -intel -offset -0x30000 -o ours-sc.bin -binary
 same ours-sc.bin "$SYS" "srec_cat reads our hex back to the input"
-expect 0 "1 regions" "$otakit" hex from-bin "$SYS" -o ours-lf.hex --lf --record-length 32
+expect 0 "1 region," "$otakit" hex from-bin "$SYS" -o ours-lf.hex --lf --record-length 32
 objcopy -I ihex -O binary ours-lf.hex ours-lf.bin
 same ours-lf.bin "$SYS" "objcopy reads our 32-byte LF records"
 
@@ -161,7 +161,7 @@ python3 -c 'import sys; sys.stdout.buffer.write(b"\x00" * 1024)' > zero.bin
 "$otakit" hex from-bin "$SYS" "$BOOT" "$TINKER" wipe.bin@0xD4000 -o wipe.hex >/dev/null
 "$otakit" hex from-bin "$SYS" "$BOOT" "$TINKER" zero.bin@0xD4000 -o zero.hex >/dev/null
 "$otakit" binary create big.bin --platform tracker --index 2 --depends system:1:3101 -o big2.bin >/dev/null
-expect 0 "user part 2 .* at 0x000b4000-0x000d8a33" "$otakit" hex generate --base wipe.hex --user big2.bin -o wipe-gen.hex
+expect 0 "user part 2 .* at 0x000b4000-0x000d8a34" "$otakit" hex generate --base wipe.hex --user big2.bin -o wipe-gen.hex
 expect 1 "overlaps other data in the image at 0x000d4000" "$otakit" hex generate --base zero.hex --user big2.bin -o x.hex
 
 # --- Gen3 SoftDevice: written without its module info, replaceable ----------
@@ -170,7 +170,7 @@ SD=$bins/argon-softdevice-6.1.1.bin
 "$otakit" binary create body.bin --platform argon --function bootloader --index 0 --version 311 --start 0xF4000 -o aboot.bin >/dev/null
 head -c 4096 "$SYS" > mbr.bin
 "$otakit" hex from-bin mbr.bin@0 asys.bin aboot.bin -o abase.hex >/dev/null
-expect 0 "radio stack 0 version 182 for argon \(12\) at 0x00001000-0x00025de7" \
+expect 0 "radio stack 0 version 182 for argon \(12\) at 0x00001000-0x00025de8" \
 	"$otakit" hex generate --base abase.hex --softdevice "$SD" -o asd.hex
 expect 0 "asd2.hex: 3 regions" "$otakit" hex generate --base asd.hex --softdevice "$SD" -o asd2.hex
 same asd.hex asd2.hex "replacing the SoftDevice again changes nothing"
