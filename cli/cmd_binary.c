@@ -131,7 +131,7 @@ static int cmd_compress(int argc, char **argv)
 	}
 	bool ok = cli_write_file(o.out.path, out, out_len, o.out.force);
 	if (ok)
-		printf("%s: %zu -> %zu bytes (%.1f%%)\n", o.out.path, len, out_len,
+		printf("%s: %zu -> %zu bytes (%.1f%%)\n", cli_shown(o.out.path), len, out_len,
 		       len ? 100.0 * (double)out_len / (double)len : 0.0);
 	free(out);
 	return ok ? 0 : 1;
@@ -161,7 +161,7 @@ static int cmd_decompress(int argc, char **argv)
 	}
 	bool ok = cli_write_file(o.out.path, out, out_len, o.out.force);
 	if (ok)
-		printf("%s: %zu -> %zu bytes\n", o.out.path, len, out_len);
+		printf("%s: %zu -> %zu bytes\n", cli_shown(o.out.path), len, out_len);
 	free(out);
 	return ok ? 0 : 1;
 }
@@ -209,7 +209,7 @@ static int cmd_combine(int argc, char **argv)
 		goto out;
 	}
 	if (cli_write_file(o.out.path, out, out_len, o.out.force)) {
-		printf("%s: %d modules, %zu bytes\n", o.out.path, n, out_len);
+		printf("%s: %d modules, %zu bytes\n", cli_shown(o.out.path), n, out_len);
 		status = 0;
 	}
 	free(out);
@@ -274,7 +274,7 @@ static int cmd_split(int argc, char **argv)
 			status = 1;
 			break;
 		}
-		printf("%s: %zu bytes\n", path, parts[i].len);
+		printf("%s: %zu bytes\n", cli_shown(path), parts[i].len);
 	}
 	otk_module_parts_free(parts, n);
 	return status;

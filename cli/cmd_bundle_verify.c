@@ -25,6 +25,9 @@
 
 enum { OPT_STRICT = 0x100 };
 
+/* Room for an asset name in messages (names longer than this are cut). */
+#define NAME_SHOWN 1024
+
 /* dir + "/" + name, malloc'd. */
 static char *join(const char *dir, const char *name)
 {
@@ -45,8 +48,9 @@ struct dep_check {
 static int check_dep(void *ctx, const struct otk_ext_asset *a)
 {
 	struct dep_check *d = ctx;
-	char want[65], have[65];
+	char want[65], have[65], name[NAME_SHOWN];
 	cli_hex(a->hash, a->hash_len < 32 ? a->hash_len : 32, want);
+	snprintf(name, sizeof name, "%.*s", (int)a->name_len, a->name);
 	for (size_t k = 0; k < d->b->nassets; k++) {
 		const struct otk_bundle_entry *e = &d->b->assets[k];
 		if (strlen(e->base) != a->name_len || memcmp(e->base, a->name, a->name_len) != 0)
@@ -56,14 +60,14 @@ static int check_dep(void *ctx, const struct otk_ext_asset *a)
 		otk_sha256(e->data, e->len, sha);
 		if (a->hash_len != OTK_SHA256_LEN || memcmp(sha, a->hash, OTK_SHA256_LEN) != 0) {
 			cli_hex(sha, OTK_SHA256_LEN, have);
-			cli_error(d->path, "asset %.*s: hash does not match (application expects %s, "
-				  "asset is %s)", (int)a->name_len, a->name, want, have);
+			cli_error(d->path, "asset %s: hash does not match (application expects %s, "
+				  "asset is %s)", cli_shown(name), want, have);
 			d->problems++;
 		}
 		return 0;
 	}
-	cli_error(d->path, "missing asset %.*s (hash %s): the application depends on it",
-		  (int)a->name_len, a->name, want);
+	cli_error(d->path, "missing asset %s (hash %s): the application depends on it",
+		  cli_shown(name), want);
 	d->problems++;
 	return 0;
 }
@@ -102,12 +106,12 @@ static bool verify_bundle(const char *path, struct otk_bundle *b, bool strict, s
 	for (size_t k = 0; k < b->nassets; k++) {
 		if (!d.used[k]) {
 			cli_error(path, "extra asset %s: the application does not depend on it",
-				  b->assets[k].base);
+				  cli_shown(b->assets[k].base));
 			d.problems++;
 		}
 	}
 	for (size_t k = 0; k < b->nothers; k++) {
-		cli_error(path, "unexpected entry %s", b->others[k].name);
+		cli_error(path, "unexpected entry %s", cli_shown(b->others[k].name));
 		d.problems++;
 	}
 	free(d.used);
@@ -155,7 +159,7 @@ static int cmd_verify(int argc, char **argv)
 		size_t n = 0;
 		bool ok = verify_bundle(argv[i], &b, strict, &n);
 		if (ok)
-			printf("%s: ok: %s with %zu asset%s, all hashes match\n", argv[i], b.app.name,
+			printf("%s: ok: %s with %zu asset%s, all hashes match\n", cli_shown(argv[i]), cli_shown(b.app.name),
 			       n, n == 1 ? "" : "s");
 		else
 			status = 1;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "inspect.h"
 
 static const char *str(const json_t *o, const char *k)
@@ -47,7 +48,7 @@ static void print_exts(FILE *f, const char *where, const json_t *exts, const cha
 		fprintf(f, "%s  %-6s @%-6" JSON_INTEGER_FORMAT " %-16s %3" JSON_INTEGER_FORMAT " B",
 			ind, where, num(e, "offset"), str(e, "type"), num(e, "length"));
 		if (json_object_get(e, "name"))
-			fprintf(f, "  %s", str(e, "name"));
+			fprintf(f, "  %s", cli_shown(str(e, "name")));
 		if (json_object_get(e, "hash"))
 			fprintf(f, "  sha256 %s", str(e, "hash"));
 		if (json_object_get(e, "product_id"))
@@ -180,9 +181,9 @@ void inspect_print_text(FILE *f, const json_t *file, bool verbose)
 	const json_t *mods = json_object_get(file, "modules");
 	const json_t *err = json_object_get(file, "error");
 
-	fprintf(f, "%s: %s", path, valid ? "valid" : "INVALID");
+	fprintf(f, "%s: %s", cli_shown(path), valid ? "valid" : "INVALID");
 	if (strcmp(str(file, "type"), "bundle") == 0)
-		fprintf(f, " Asset OTA bundle, application %s", str(file, "application"));
+		fprintf(f, " Asset OTA bundle, application %s", cli_shown(str(file, "application")));
 	else if (json_array_size(mods) > 1)
 		fprintf(f, " combined module, %zu parts", json_array_size(mods));
 	fputc('\n', f);
@@ -201,7 +202,7 @@ void inspect_print_text(FILE *f, const json_t *file, bool verbose)
 		if (json_array_size(bassets))
 			fprintf(f, " assets:\n");
 		json_array_foreach(bassets, i, m) {
-			fprintf(f, "   %-24s %-13s", str(m, "name"), str(m, "status"));
+			fprintf(f, "   %-24s %-13s", cli_shown(str(m, "name")), str(m, "status"));
 			if (json_object_get(m, "size"))
 				fprintf(f, " %8" JSON_INTEGER_FORMAT " B", num(m, "size"));
 			if (json_object_get(m, "hash"))
@@ -209,10 +210,10 @@ void inspect_print_text(FILE *f, const json_t *file, bool verbose)
 			fputc('\n', f);
 		}
 		json_array_foreach(json_object_get(file, "problems"), i, m)
-			fprintf(f, " problem: %s\n", json_string_value(m));
+			fprintf(f, " problem: %s\n", cli_shown(json_string_value(m)));
 	} else if (json_array_size(assets)) {
 		fprintf(f, " depends on assets:\n");
 		json_array_foreach(assets, i, m)
-			fprintf(f, "   %-24s sha256 %s\n", str(m, "name"), str(m, "hash"));
+			fprintf(f, "   %-24s sha256 %s\n", cli_shown(str(m, "name")), str(m, "hash"));
 	}
 }
