@@ -214,7 +214,8 @@ const char *otk_hex_error_text(const struct otk_hex_error *e, char *buf, size_t 
 		snprintf(buf, size, "line %lu: data runs past address 0xffffffff", e->line);
 		break;
 	case OTK_HEXP_TOO_BIG:
-		snprintf(buf, size, "line %lu: image larger than the %u MiB limit", e->line,
+		snprintf(buf, size, "line %lu: image needs more memory than the %u MiB limit "
+			 "(its data and one region per run of bytes)", e->line,
 			 OTK_MEMIMAGE_MAX_DEFAULT >> 20);
 		break;
 	case OTK_HEXP_NOMEM:
