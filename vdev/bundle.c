@@ -77,7 +77,7 @@ int cmd_bundle(int argc, char **argv)
 	struct otk_module m;
 	uint8_t *app = NULL;
 	size_t app_len = 0;
-	uint32_t max;
+	uint32_t max = 0;
 	char err[1024];
 	int status = 1, rc;
 
