@@ -267,17 +267,25 @@ static int cmd_split(int argc, char **argv)
 			return 1;
 		}
 	}
-	int status = 0;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "%s-%zu.bin", prefix, i + 1);
-		if (!cli_write_file(path, parts[i].data, parts[i].len, o.out.force)) {
-			status = 1;
-			break;
-		}
-		printf("%s: %zu bytes\n", cli_shown(path), parts[i].len);
+	/* Staged in the prefix's folder and moved into place: all parts or none. */
+	const char *slash = strrchr(prefix, '/');
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - prefix) + 1 : 1, slash ? prefix : ".");
+	const char *stem = slash ? slash + 1 : prefix;
+	struct cli_stage st;
+	bool ok = cli_stage_open(&st, dir);
+	for (size_t i = 0; ok && i < n; i++) {
+		snprintf(path, sizeof path, "%s-%zu.bin", stem, i + 1);
+		ok = cli_stage_write(&st, path, parts[i].data, parts[i].len);
 	}
+	if (ok)
+		ok = cli_stage_commit(&st);
+	else
+		cli_stage_abort(&st);
+	for (size_t i = 0; ok && i < n; i++)
+		printf("%s-%zu.bin: %zu bytes\n", cli_shown(prefix), i + 1, parts[i].len);
 	otk_module_parts_free(parts, n);
-	return status;
+	return ok ? 0 : 1;
 }
 
 

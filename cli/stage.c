@@ -43,6 +43,7 @@ static mode_t umask_now(void)
 	return m;
 }
 
+/* Leaves *s safe to pass to cli_stage_abort() whatever happens. */
 bool cli_stage_open(struct cli_stage *s, const char *target)
 {
 	struct stat st;
@@ -54,6 +55,7 @@ bool cli_stage_open(struct cli_stage *s, const char *target)
 	s->into_existing = stat(s->target, &st) == 0;
 	if (s->into_existing && !S_ISDIR(st.st_mode)) {
 		cli_error(s->target, "exists and is not a folder");
+		cli_stage_abort(s);
 		return false;
 	}
 	/* Inside an existing folder, else beside the new one: one file system
@@ -64,13 +66,15 @@ bool cli_stage_open(struct cli_stage *s, const char *target)
 	if (asprintf(&s->dir, "%.*s%s.otakit-XXXXXX", s->into_existing ? plen - 1 : plen,
 		     s->target, s->into_existing ? "/" : "") < 0) {
 		s->dir = NULL;
+		cli_stage_abort(s);
 		return false;
 	}
 	if (!mkdtemp(s->dir)) {
 		cli_error(s->target, "cannot create a folder %s it: %s",
 			  s->into_existing ? "inside" : "beside", strerror(errno));
 		free(s->dir);
-		s->dir = NULL;
+		s->dir = NULL; /* nothing was made: nothing to remove */
+		cli_stage_abort(s);
 		return false;
 	}
 	s->slot = otk_cleanup_add(s->dir, true);

@@ -70,6 +70,18 @@ mkdir -p into && : >into/0x00030000.bin
 "$cli" hex to-bin two.hex -o into --force >/dev/null 2>&1 && [[ $(ls -A into | wc -l) -eq 2 ]] &&
 	cmp -s into/0x00030000.bin tiny.bin && ok "to-bin --force into the folder" || bad "to-bin --force: $(ls -A into)"
 
+# --- binary split: all parts or none -------------------------------------------
+"$cli" binary create tiny.bin --platform argon --function system --version 5501 --start 0x30000 \
+	-o small-sys.bin >/dev/null || bad "create small-sys"
+"$cli" binary combine small-sys.bin app.bin -o comb.bin >/dev/null || bad "combine"
+{ bash -c 'ulimit -f 2; exec "$0" binary split comb.bin -o sp' "$cli"; } >/dev/null 2>&1
+rc=$?
+left=$(ls -A | grep -E '^sp-|\.otakit-' | tr '\n' ' ')
+[[ $rc -ne 0 && -z $left ]] && ok "split stopped on its second part: no part left ($rc)" ||
+	bad "split under a file size limit: exit $rc, left: $left"
+"$cli" binary split comb.bin -o sp >out.txt 2>&1 && cmp -s sp-1.bin small-sys.bin && cmp -s sp-2.bin app.bin &&
+	ok "split after the failure: both parts" || { bad "split rerun"; cat out.txt; }
+
 # --- bundle unpack: trailing slash, long names, permissions, races, signals ---
 "$cli" bundle unpack b.zip -o slash/ >out.txt 2>&1 && [[ -f slash/assets/cat.txt ]] &&
 	ok "unpack -o DIR/ (trailing slash)" || { bad "unpack -o slash/"; cat out.txt; }

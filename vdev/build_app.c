@@ -51,7 +51,8 @@ int cmd_build_app(int argc, char **argv)
 	const struct otk_layout *l = p ? otk_layout_by_platform(p->id) : NULL;
 	if (!l)
 		return vdev_usage_error("build-app: no flash layout for platform '%s'", pname);
-	const struct otk_dos_release *rel = otk_dos_release_by_name(dos);
+	struct otk_dos_release custom;
+	const struct otk_dos_release *rel = vdev_device_os(dos, &custom);
 	if (!rel)
 		return vdev_usage_error("build-app: unknown Device OS version '%s'", dos);
 	const struct otk_layout_area *ua = NULL;

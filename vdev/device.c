@@ -295,7 +295,6 @@ static bool write_factory(struct vdev *v, const struct otk_dos_release *rel)
 					  : none;
 	uint8_t *m;
 	size_t len;
-	char name[64];
 	if (boot) {
 		int rc = factory_module(v, OTK_FUNC_BOOTLOADER, 0, blver, none, boot->addr, &m, &len);
 		if (rc == OTK_OK)
@@ -305,7 +304,6 @@ static bool write_factory(struct vdev *v, const struct otk_dos_release *rel)
 			cli_error(v->dir, "cannot write the bootloader: %s", otk_strerror(rc));
 			return false;
 		}
-		printf("  bootloader version %u\n", blver);
 	}
 	/* System parts in index order, each depending on the one before (part 1 on the bootloader). */
 	for (uint8_t idx = 1; idx < 8; idx++) {
@@ -321,19 +319,13 @@ static bool write_factory(struct vdev *v, const struct otk_dos_release *rel)
 			cli_error(v->dir, "cannot write system part %u: %s", idx, otk_strerror(rc));
 			return false;
 		}
-		printf("  %s version %u (Device OS %s)\n", vdev_module_name(OTK_FUNC_SYSTEM, idx, name, sizeof name),
-		       rel->system_version, rel->version);
 		prev = (struct otk_dependency){ OTK_FUNC_SYSTEM, idx, rel->system_version };
 	}
 	return true;
 }
 
-/*
- * --device-os: a release name ("6.3.4") or any system module version
- * ("6305", or a number no release in the table has, for a build of one's
- * own); *custom holds the latter.
- */
-static const struct otk_dos_release *device_os_arg(const char *arg, struct otk_dos_release *custom)
+/* A number no release has stands for a build of one's own. */
+const struct otk_dos_release *vdev_device_os(const char *arg, struct otk_dos_release *custom)
 {
 	const struct otk_dos_release *rel = otk_dos_release_by_name(arg);
 	uint32_t v;
@@ -404,6 +396,21 @@ static void remove_device_files(const char *dir)
 	rmdir(dir);
 }
 
+/* What create made, said once it is in place. */
+static void report_device(const struct vdev *v, const char *dir, const struct otk_dos_release *rel)
+{
+	const struct otk_layout *l = v->layout;
+	char name[64];
+	printf("%s: %s (%u) device %s, Device OS %s\n", cli_shown(dir), l->name, l->platform, v->id,
+	       rel->version);
+	if (otk_layout_find(l, OTK_AREA_BOOTLOADER, 0))
+		printf("  bootloader version %u\n", rel->bootloader_version ? rel->bootloader_version : 1);
+	for (uint8_t idx = 1; idx < 8 && otk_layout_find(l, OTK_AREA_SYSTEM, idx); idx++)
+		printf("  %s version %u (Device OS %s)\n",
+		       vdev_module_name(OTK_FUNC_SYSTEM, idx, name, sizeof name), rel->system_version,
+		       rel->version);
+}
+
 /* Flash files with the factory image and device.conf, all in v->dir. */
 static bool build_device(struct vdev *v, const struct otk_dos_release *rel)
 {
@@ -460,7 +467,7 @@ int cmd_create(int argc, char **argv)
 					"electron, argon, boron, bsom, b5som, tracker, esomx, p2, "
 					"msom, trackerm)", pname);
 	struct otk_dos_release custom;
-	const struct otk_dos_release *rel = device_os_arg(dos, &custom);
+	const struct otk_dos_release *rel = vdev_device_os(dos, &custom);
 	if (!rel || strlen(rel->version) >= sizeof ((struct vdev *)0)->dos)
 		return vdev_usage_error("create: unknown Device OS version '%s' (a release such as "
 					"%s, or a system module version such as 6305)", dos,
@@ -481,14 +488,13 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	int slot = otk_cleanup_add(tmp, true);
 	snprintf(v->dir, sizeof v->dir, "%s", tmp);
-	printf("%s: %s (%u) device %s, Device OS %s\n", cli_shown(dir), l->name, l->platform, v->id,
-	       rel->version);
 	if (!build_device(v, rel)) {
 		remove_device_files(tmp);
 	} else if (rename(tmp, dir) != 0) {
 		cli_error(dir, "cannot move the new device into place: %s", strerror(errno));
 		remove_device_files(tmp);
 	} else {
+		report_device(v, dir, rel);
 		status = 0;
 	}
 	otk_cleanup_remove(slot);

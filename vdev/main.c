@@ -13,6 +13,7 @@ static const char usage[] =
 	"  create DIR --platform NAME [--device-os VERSION] [--id HEX]\n"
 	"      make a device: flash files for the platform's layout, a device id and\n"
 	"      factory system modules for the Device OS release (default " VDEV_DEFAULT_DOS ")\n"
+	"      or system module version (e.g. 6305)\n"
 	"  run DIR [--for SECONDS] [--loops N] [--safe-mode] [--dfu] [--listen]\n"
 	"      boot: complete a pending update, print the boot decision and the LED,\n"
 	"      then run the user part (native apps run; ARM images are not executable)\n"

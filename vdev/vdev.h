@@ -11,6 +11,7 @@
 #include "otk/asset_api.h"
 #include "otk/asset_store.h"
 #include "otk/boot.h"
+#include "otk/dos_version.h"
 #include "otk/flash.h"
 #include "otk/inflate.h"
 #include "otk/layout.h"
@@ -106,6 +107,12 @@ void vdev_set_device_id(const char *id);
 /* Words for things. */
 const char *vdev_module_name(uint8_t function, uint8_t index, char *out, size_t cap);
 const char *vdev_dos_name(uint16_t system_version);
+/*
+ * --device-os: a release name ("6.3.4") or any system module version
+ * ("6305"; a number no release has is used as it is, described in *custom,
+ * whose version string is arg).  NULL when it is neither.
+ */
+const struct otk_dos_release *vdev_device_os(const char *arg, struct otk_dos_release *custom);
 
 /* Commands. */
 int cmd_create(int argc, char **argv);
