@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common.h"
 
@@ -35,6 +36,14 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 int cli_bad_usage(const char *command, char **argv);
 /* Message for an otakit error code from a failed file operation (uses errno for OTK_EIO). */
 const char *cli_strerror(int err);
+
+/*
+ * Where a command reports what it wrote: stdout, or stderr when the output
+ * itself goes to stdout ("-o -"), so the report never mixes with the data.
+ */
+FILE *cli_report(const char *out);
+/* An existing output that needs --force ("-", standard output, never does). */
+bool cli_output_taken(const char *out, bool force);
 
 /* Reads a file, printing the error itself; NULL on failure. */
 uint8_t *cli_read_file(const char *path, size_t *len);

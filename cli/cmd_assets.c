@@ -124,7 +124,7 @@ static int cmd_strip_assets(int argc, char **argv)
 		goto done;
 	}
 	if (cli_write_file(out, res, olen, o.force)) {
-		printf("Application binary without assets saved to %s (%zu -> %zu bytes)\n",
+		fprintf(cli_report(out), "Application binary without assets saved to %s (%zu -> %zu bytes)\n",
 		       cli_shown(out), len, olen);
 		status = 0;
 	}
@@ -175,7 +175,7 @@ static int cmd_asset_module(int argc, char **argv)
 	}
 	bool ok = cli_write_file(out, res, olen, o.force);
 	if (ok)
-		printf("%s: asset %s, %zu -> %zu bytes\n", cli_shown(out), cli_shown(name), len, olen);
+		fprintf(cli_report(out), "%s: asset %s, %zu -> %zu bytes\n", cli_shown(out), cli_shown(name), len, olen);
 	free(res);
 	return ok ? 0 : 1;
 }

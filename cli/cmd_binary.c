@@ -131,7 +131,7 @@ static int cmd_compress(int argc, char **argv)
 	}
 	bool ok = cli_write_file(o.out.path, out, out_len, o.out.force);
 	if (ok)
-		printf("%s: %zu -> %zu bytes (%.1f%%)\n", cli_shown(o.out.path), len, out_len,
+		fprintf(cli_report(o.out.path), "%s: %zu -> %zu bytes (%.1f%%)\n", cli_shown(o.out.path), len, out_len,
 		       len ? 100.0 * (double)out_len / (double)len : 0.0);
 	free(out);
 	return ok ? 0 : 1;
@@ -161,7 +161,7 @@ static int cmd_decompress(int argc, char **argv)
 	}
 	bool ok = cli_write_file(o.out.path, out, out_len, o.out.force);
 	if (ok)
-		printf("%s: %zu -> %zu bytes\n", cli_shown(o.out.path), len, out_len);
+		fprintf(cli_report(o.out.path), "%s: %zu -> %zu bytes\n", cli_shown(o.out.path), len, out_len);
 	free(out);
 	return ok ? 0 : 1;
 }
@@ -209,7 +209,7 @@ static int cmd_combine(int argc, char **argv)
 		goto out;
 	}
 	if (cli_write_file(o.out.path, out, out_len, o.out.force)) {
-		printf("%s: %d modules, %zu bytes\n", cli_shown(o.out.path), n, out_len);
+		fprintf(cli_report(o.out.path), "%s: %d modules, %zu bytes\n", cli_shown(o.out.path), n, out_len);
 		status = 0;
 	}
 	free(out);
@@ -455,7 +455,8 @@ static int cmd_create(int argc, char **argv)
 	else
 		ok = cli_write_file(a.out.path, buf, out_len, a.out.force);
 	if (ok)
-		printf("%s: %s %u version %u for %s, %zu bytes at 0x%08x\n", cli_shown(a.out.path),
+		fprintf(cli_report(a.out.path), "%s: %s %u version %u for %s, %zu bytes at 0x%08x\n",
+			cli_shown(a.out.path),
 		       otk_function_name(a.spec.prefix.function), a.spec.prefix.index,
 		       a.spec.prefix.version, a.plat->name, out_len, a.spec.start);
 	free(buf);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "otk/dos_version.h"
 #include "otk/error.h"
 #include "otk/file.h"
 #include "otk/hex.h"
@@ -187,7 +188,7 @@ static int cmd_from_bin(int argc, char **argv)
 	}
 	if (write_hex(&img, &h)) {
 		size_t nr = otk_memimage_count(&img);
-		printf("%s: %zu region%s, %llu bytes\n", cli_shown(h.o.path), nr, nr == 1 ? "" : "s",
+		fprintf(cli_report(h.o.path), "%s: %zu region%s, %llu bytes\n", cli_shown(h.o.path), nr, nr == 1 ? "" : "s",
 		       (unsigned long long)img.total);
 		status = 0;
 	}
@@ -283,7 +284,7 @@ static int cmd_merge(int argc, char **argv)
 			goto out;
 	if (write_hex(&all, &h)) {
 		size_t nr = otk_memimage_count(&all);
-		printf("%s: %d file%s, %zu region%s, %llu bytes\n", cli_shown(h.o.path), argc - optind,
+		fprintf(cli_report(h.o.path), "%s: %d file%s, %zu region%s, %llu bytes\n", cli_shown(h.o.path), argc - optind,
 		       argc - optind == 1 ? "" : "s", nr, nr == 1 ? "" : "s",
 		       (unsigned long long)all.total);
 		status = 0;
@@ -309,6 +310,21 @@ static enum dep_state dep_check(const struct otk_dependency *d, const struct otk
 		}
 	}
 	return DEP_ABSENT;
+}
+
+/*
+ * " (Device OS 5.5.0)" after a system part version the table knows (inside
+ * parentheses already: ", Device OS 5.5.0,"), else "".
+ */
+static const char *dos_words(uint8_t function, uint16_t version, bool inner, char *buf, size_t n)
+{
+	const struct otk_dos_release *r = function == OTK_FUNC_SYSTEM
+						  ? otk_dos_release_by_system_version(version) : NULL;
+	if (r)
+		snprintf(buf, n, inner ? ", Device OS %s," : " (Device OS %s)", r->version);
+	else
+		buf[0] = 0;
+	return buf;
 }
 
 /* Number of dependencies Device OS looks at (dep 2 only when dep 1 is set). */
@@ -383,12 +399,17 @@ static int cmd_inspect(int argc, char **argv)
 				const struct otk_dependency *dp = &m->prefix.dep[k];
 				const struct otk_image_module *by;
 				enum dep_state st = dep_check(dp, mods, nm, &by);
-				printf("  needs %s %u version >= %u: ", otk_function_name(dp->function),
-				       dp->index, dp->version);
+				char w1[48], w2[48];
+				printf("  needs %s %u version >= %u%s: ", otk_function_name(dp->function),
+				       dp->index, dp->version,
+				       dos_words(dp->function, dp->version, false, w1, sizeof w1));
 				if (st == DEP_OK)
-					printf("ok (version %u at 0x%08x)\n", by->prefix.version, by->addr);
+					printf("ok (version %u%s at 0x%08x)\n", by->prefix.version,
+					       dos_words(dp->function, by->prefix.version, true, w2, sizeof w2),
+					       by->addr);
 				else if (st == DEP_OLDER) {
-					printf("NOT satisfied (version %u at 0x%08x)\n", by->prefix.version,
+					printf("NOT satisfied (version %u%s at 0x%08x)\n", by->prefix.version,
+					       dos_words(dp->function, by->prefix.version, true, w2, sizeof w2),
 					       by->addr);
 					status = 1;
 				} else
@@ -673,17 +694,20 @@ static bool check_deps(const struct gen *g, const char *path)
 		const struct otk_dependency *dp = &m.prefix.dep[k];
 		const struct otk_image_module *by;
 		enum dep_state st = dep_check(dp, g->mods, g->nmods, &by);
+		char w1[48], w2[48];
+		dos_words(dp->function, dp->version, false, w1, sizeof w1);
 		if (st == DEP_OLDER) {
-			cli_error(path, "needs %s %u version >= %u but the image has version %u",
-				  otk_function_name(dp->function), dp->index, dp->version,
-				  by->prefix.version);
+			cli_error(path, "needs %s %u version >= %u%s but the image has version %u%s",
+				  otk_function_name(dp->function), dp->index, dp->version, w1,
+				  by->prefix.version,
+				  dos_words(dp->function, by->prefix.version, false, w2, sizeof w2));
 			return false;
 		}
 		/* NCP firmware and radio stacks are not found as modules in images. */
 		if (st == DEP_ABSENT &&
 		    (dp->function == OTK_FUNC_SYSTEM || dp->function == OTK_FUNC_BOOTLOADER)) {
-			cli_error(path, "needs %s %u version >= %u but the image has none",
-				  otk_function_name(dp->function), dp->index, dp->version);
+			cli_error(path, "needs %s %u version >= %u%s but the image has none",
+				  otk_function_name(dp->function), dp->index, dp->version, w1);
 			return false;
 		}
 	}
@@ -759,7 +783,7 @@ static int cmd_generate(int argc, char **argv)
 	if (nbases == 0 && nparts == 0)
 		return cli_usage_error(cmd, "%s: need a base image (--base BASE.hex) or .bin parts", cmd);
 
-	if (!h.o.force && otk_file_exists(h.o.path)) {
+	if (cli_output_taken(h.o.path, h.o.force)) {
 		cli_error(h.o.path, "already exists (use --force to replace it)");
 		return 1;
 	}
@@ -794,10 +818,10 @@ static int cmd_generate(int argc, char **argv)
 			goto out;
 	if (write_hex(&g.img, &h)) {
 		for (size_t i = 0; i < nparts; i++)
-			printf("%s: %s at 0x%08x-0x%08llx\n", cli_shown(parts[i].path), placed[i].desc,
+			fprintf(cli_report(h.o.path), "%s: %s at 0x%08x-0x%08llx\n", cli_shown(parts[i].path), placed[i].desc,
 			       placed[i].at, (unsigned long long)placed[i].end);
 		size_t nr = otk_memimage_count(&g.img);
-		printf("%s: %zu region%s, %llu bytes, %zu module%s\n", cli_shown(h.o.path), nr,
+		fprintf(cli_report(h.o.path), "%s: %zu region%s, %llu bytes, %zu module%s\n", cli_shown(h.o.path), nr,
 		       nr == 1 ? "" : "s", (unsigned long long)g.img.total, g.nmods,
 		       g.nmods == 1 ? "" : "s");
 		status = 0;

@@ -32,6 +32,16 @@ const char *cli_strerror(int err)
 	return otk_strerror(err);
 }
 
+FILE *cli_report(const char *out)
+{
+	return out && strcmp(out, "-") == 0 ? stderr : stdout;
+}
+
+bool cli_output_taken(const char *out, bool force)
+{
+	return !force && strcmp(out, "-") != 0 && otk_file_exists(out);
+}
+
 uint8_t *cli_read_file(const char *path, size_t *len)
 {
 	uint8_t *buf;

@@ -33,6 +33,15 @@ want=$(printf '0x000b4000-0x%08x' $((0xb4000 + size)))
 [[ $bin_range == "$want" && $hex_range == "$want" && $reg_range == "$want" ]] &&
 	ok "same range everywhere: $want" || bad "ranges: inspect $bin_range, hex module $hex_range, region $reg_range, want $want"
 
+# --- -o - : the data alone on stdout, the report on stderr --------------------
+"$cli" binary compress app.bin -o app.z.bin >/dev/null || bad "compress"
+"$cli" binary compress app.bin -o - 2>report.txt | cmp -s - app.z.bin &&
+	ok "compress -o -: stdout is the module alone" || bad "compress -o -: stdout is not the module"
+grep -q "^-: " report.txt && ok "compress -o -: the report went to stderr" || bad "compress -o -: no report"
+"$cli" hex from-bin app.bin -o - 2>/dev/null | cmp -s - app.hex && ok "hex from-bin -o -: stdout is the hex alone" ||
+	bad "hex from-bin -o -"
+[[ ! -e ./- ]] && ok "no file named '-'" || bad "a file named '-' was written"
+
 # --- check first, then report -------------------------------------------------
 "$cli" hex from-bin sys.bin -o base.hex >/dev/null 2>&1 || bad "from-bin sys"
 : >exists.hex

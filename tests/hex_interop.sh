@@ -104,14 +104,14 @@ expect 0 "2 files, 3 regions, 558510 bytes" "$otakit" hex merge tracker.hex trac
 "$otakit" hex to-bin tracker-merged.hex -o merged >/dev/null
 same merged/0x000b4000.bin "$TINKER" "merge with srec_cat's copy keeps Tinker"
 # Tinker 5.3.1 needs Device OS 5.3.1; the system part is 3.1.0-alpha.2
-expect 1 "needs system part 1 version >= 5301: NOT satisfied" "$otakit" hex inspect tracker.hex
+expect 1 "needs system part 1 version >= 5301 \(Device OS 5.3.1\): NOT satisfied" "$otakit" hex inspect tracker.hex
 
 python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 37 + i // 251) & 0xff for i in range(20000)))' > body.bin
 python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 11) & 0xff for i in range(150000)))' > big.bin
 "$otakit" binary create body.bin --platform tracker --index 2 --depends system:1:3101 -o app.bin >/dev/null
 expect 0 "user part 2 version 0 for tracker .* at 0x000b4000" \
 	"$otakit" hex generate --base tracker.hex --user app.bin -o gen.hex
-expect 0 "needs system part 1 version >= 3101: ok" "$otakit" hex inspect gen.hex
+expect 0 "needs system part 1 version >= 3101 \(Device OS 3.1.0-alpha.2\): ok" "$otakit" hex inspect gen.hex
 # every other byte kept: system part and bootloader regions unchanged
 "$otakit" hex to-bin gen.hex -o gen >/dev/null
 same gen/0x00030000.bin "$SYS" "generate keeps the system part"
@@ -136,7 +136,7 @@ expect 1 "is a bootloader 0 .*, not a user part" \
 "$otakit" binary create big.bin --platform tracker --index 1 --start 0xE0000 -o big-app.bin >/dev/null
 expect 1 "does not fit its slot" "$otakit" hex generate --base tracker.hex --user big-app.bin -o x.hex
 "$otakit" binary create body.bin --platform tracker --index 2 --depends system:1:5500 -o new-app.bin >/dev/null
-expect 1 "needs system part 1 version >= 5500 but the image has version 3101" \
+expect 1 "needs system part 1 version >= 5500 \(Device OS 5.5.0-rc.1\) but the image has version 3101 \(Device OS 3.1.0-alpha.2\)" \
 	"$otakit" hex generate --base tracker.hex --user new-app.bin -o x.hex
 "$otakit" binary create body.bin --platform tracker --function system --index 2 --start 0xF0000 -o sys2.bin >/dev/null
 expect 1 "overlaps the bootloader 0" "$otakit" hex generate --base tracker.hex --system sys2.bin -o x.hex
@@ -195,7 +195,7 @@ same p2gen/0x08004000.bin "$P2BOOT" "p2 bootloader kept"
 srec_cat p2gen.hex -intel -crop 0x085fb19c 0x08600000 -offset -0x085fb19c -o p2-sc.bin -binary
 same p2-sc.bin p2app.bin "srec_cat reads the p2 user part"
 "$otakit" binary create body.bin --platform p2 --depends system:1:5301 -o p2dep.bin >/dev/null
-expect 1 "needs system part 1 version >= 5301 but the image has none" \
+expect 1 "needs system part 1 version >= 5301 \(Device OS 5.3.1\) but the image has none" \
 	"$otakit" hex generate --base p2.hex --user p2dep.bin -o x.hex
 
 # --- merge and bad input ---------------------------------------------------
