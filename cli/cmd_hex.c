@@ -723,7 +723,30 @@ static bool is_hex_name(const char *path)
 	return dot && (strcasecmp(dot, ".hex") == 0 || strcasecmp(dot, ".ihex") == 0);
 }
 
-static int cmd_generate(int argc, char **argv)
+/* hex generate's inputs: base images and parts, the user part last. */
+struct gen_args {
+	struct hexout h;
+	const char *bases[MAX_PARTS];
+	struct part parts[MAX_PARTS];
+	size_t nbases, nparts;
+};
+
+/* Positional inputs: .hex files are base images, anything else a part. */
+static bool add_input(struct gen_args *a, const char *arg, struct part as)
+{
+	if (as.want < 0 && is_hex_name(arg)) {
+		if (a->nbases >= MAX_PARTS)
+			return false;
+		a->bases[a->nbases++] = arg;
+		return true;
+	}
+	if (a->nparts >= MAX_PARTS - 1) /* one kept for --user */
+		return false;
+	a->parts[a->nparts++] = as;
+	return true;
+}
+
+static int parse_generate(int argc, char **argv, struct gen_args *a)
 {
 	static const struct option opts[] = {
 		HEXOUT_LONGOPTS,
@@ -734,54 +757,57 @@ static int cmd_generate(int argc, char **argv)
 		{ "softdevice", required_argument, NULL, OPT_SOFTDEVICE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = "hex generate";
-	struct hexout h = { 0 };
-	const char *bases[MAX_PARTS];
-	struct part parts[MAX_PARTS];
-	struct placed placed[MAX_PARTS];
-	size_t nbases = 0, nparts = 0;
-	const char *user = NULL;
+	const char *cmd = "hex generate", *user = NULL;
 	int c, r;
+	bool fit = true;
+	memset(a, 0, sizeof *a);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		if ((r = hexout_opt(&h, c, cmd)) < 0)
+		if ((r = hexout_opt(&a->h, c, cmd)) < 0)
 			return -r;
 		if (r == 1)
 			continue;
-		if (nparts >= MAX_PARTS - 1 || nbases >= MAX_PARTS)
-			return cli_usage_error(cmd, "%s: too many inputs", cmd);
 		switch (c) {
-		case OPT_BASE:
-			if (is_hex_name(optarg))
-				bases[nbases++] = optarg;
-			else
-				parts[nparts++] = (struct part){ optarg, -1, "module" };
-			break;
+		case OPT_BASE: fit = add_input(a, optarg, (struct part){ optarg, -1, "module" }); break;
 		case OPT_USER: user = optarg; break;
-		case OPT_SYSTEM: parts[nparts++] = (struct part){ optarg, OTK_FUNC_SYSTEM, "system part" }; break;
-		case OPT_BOOTLOADER: parts[nparts++] = (struct part){ optarg, OTK_FUNC_BOOTLOADER, "bootloader" }; break;
-		case OPT_SOFTDEVICE: parts[nparts++] = (struct part){ optarg, OTK_FUNC_RADIO_STACK, "radio stack (SoftDevice)" }; break;
+		case OPT_SYSTEM:
+			fit = add_input(a, optarg, (struct part){ optarg, OTK_FUNC_SYSTEM, "system part" });
+			break;
+		case OPT_BOOTLOADER:
+			fit = add_input(a, optarg, (struct part){ optarg, OTK_FUNC_BOOTLOADER, "bootloader" });
+			break;
+		case OPT_SOFTDEVICE:
+			fit = add_input(a, optarg, (struct part){ optarg, OTK_FUNC_RADIO_STACK,
+								  "radio stack (SoftDevice)" });
+			break;
 		default: return cli_bad_usage(cmd, argv);
 		}
+		if (!fit)
+			return cli_usage_error(cmd, "%s: too many inputs", cmd);
 	}
-	/* Positional inputs: .hex files are base images, anything else a part. */
-	for (int i = optind; i < argc; i++) {
-		if (is_hex_name(argv[i])) {
-			if (nbases >= MAX_PARTS)
-				return cli_usage_error(cmd, "%s: too many inputs", cmd);
-			bases[nbases++] = argv[i];
-		} else {
-			if (nparts >= MAX_PARTS - 1)
-				return cli_usage_error(cmd, "%s: too many inputs", cmd);
-			parts[nparts++] = (struct part){ argv[i], -1, "module" };
-		}
-	}
+	for (int i = optind; i < argc; i++)
+		if (!add_input(a, argv[i], (struct part){ argv[i], -1, "module" }))
+			return cli_usage_error(cmd, "%s: too many inputs", cmd);
 	if (user)
-		parts[nparts++] = (struct part){ user, OTK_FUNC_USER, "user part" };
-	if (!h.o.path)
+		a->parts[a->nparts++] = (struct part){ user, OTK_FUNC_USER, "user part" };
+	if (!a->h.o.path)
 		return cli_usage_error(cmd, "%s: no -o OUT.hex given", cmd);
-	if (nbases == 0 && nparts == 0)
+	if (a->nbases == 0 && a->nparts == 0)
 		return cli_usage_error(cmd, "%s: need a base image (--base BASE.hex) or .bin parts", cmd);
+	return 0;
+}
+
+static int cmd_generate(int argc, char **argv)
+{
+	struct gen_args a;
+	struct placed placed[MAX_PARTS];
+	int rc = parse_generate(argc, argv, &a);
+	if (rc)
+		return rc;
+	const struct hexout h = a.h;
+	const char *const *bases = a.bases;
+	const struct part *parts = a.parts;
+	size_t nbases = a.nbases, nparts = a.nparts;
 
 	if (cli_output_taken(h.o.path, h.o.force)) {
 		cli_error(h.o.path, "already exists (use --force to replace it)");
