@@ -55,7 +55,7 @@ static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t le
 		return 1;
 	}
 	if (off > 0)
-		printf("%s: resuming at byte %ld of %zu\n", file, off, len);
+		printf("%s: resuming at byte %ld of %zu\n", cli_shown(file), off, len);
 	int rc;
 	for (size_t pos = (size_t)off; pos < len; pos += CHUNK) {
 		size_t n = len - pos < CHUNK ? len - pos : CHUNK;
@@ -79,17 +79,18 @@ static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t le
 	if (!verbose)
 		return 0;
 	if (res.nmodules == 1 && res.modules[0].function == OTK_FUNC_ASSET) {
-		printf("%s: asset module of %zu bytes: stored in the asset store\n", file, len);
+		printf("%s: asset module of %zu bytes: stored in the asset store\n", cli_shown(file),
+		       len);
 		return 0;
 	}
 	for (unsigned i = 0; i < res.nmodules; i++) {
 		char name[64];
 		const struct otk_prefix *p = &res.modules[i];
-		printf("%s: %s version %u for %s, %u bytes at 0x%08x: accepted\n", file,
+		printf("%s: %s version %u for %s, %u bytes at 0x%08x: accepted\n", cli_shown(file),
 		       vdev_module_name(p->function, p->index, name, sizeof name), p->version,
 		       v->layout->name, p->end - p->start + OTK_CRC_SIZE, p->start);
 	}
-	printf("%s: applied; the copy happens at the next run\n", file);
+	printf("%s: applied; the copy happens at the next run\n", cli_shown(file));
 	return 0;
 }
 
@@ -208,12 +209,13 @@ static int install_bundle(struct vdev *v, const char *file, bool ota)
 		otk_asset_hash(e->data, e->len, hash);
 		snprintf(label, sizeof label, "%s: asset %s", file, name);
 		if (!is_required(v, name, hash)) {
-			printf("%s (%zu bytes): skipped, not required by the application\n", label, e->len);
+			printf("%s (%zu bytes): skipped, not required by the application\n",
+			       cli_shown(label), e->len);
 			skipped++;
 			continue;
 		}
 		if (otk_asset_store_find(&v->astore, name, strlen(name), hash, &info) == OTK_OK) {
-			printf("%s (%zu bytes): skipped, already stored\n", label, e->len);
+			printf("%s (%zu bytes): skipped, already stored\n", cli_shown(label), e->len);
 			skipped++;
 			continue;
 		}
@@ -227,10 +229,11 @@ static int install_bundle(struct vdev *v, const char *file, bool ota)
 		free(mod);
 		if (rc)
 			goto out;
-		printf("%s (%zu bytes, module %zu bytes): sent, stored\n", label, e->len, mlen);
+		printf("%s (%zu bytes, module %zu bytes): sent, stored\n", cli_shown(label), e->len,
+		       mlen);
 		sent++;
 	}
-	printf("%s: assets: %u sent, %u skipped\n", file, sent, skipped);
+	printf("%s: assets: %u sent, %u skipped\n", cli_shown(file), sent, skipped);
 	char label[4200];
 	snprintf(label, sizeof label, "%s: %s", file, b.app.name);
 	status = feed(v, label, b.app.data, b.app.len, ota, true);
