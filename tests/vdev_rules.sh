@@ -44,6 +44,20 @@ rc=$?
 has "install argon: names both platforms" inst2.txt "built for gcc .*the device is argon"
 hasnt "install argon: no asset sent first" inst2.txt "sent|stored"
 
+# --- install: an application the engine refuses costs no stored asset -------
+head -c 2000 /dev/urandom >body.bin
+"$build/cli/otakit" binary create body.bin --platform gcc --start 0x10000 --depends system:1:6303 \
+	-o misplaced.bin >/dev/null 2>&1 || bad "binary create misplaced.bin"
+"$V" bundle misplaced.bin --assets assets --saveTo mis.zip >/dev/null 2>&1 || bad "bundle misplaced.bin"
+"$V" create dgcc --platform gcc >/dev/null 2>&1 || bad "create gcc"
+"$V" install dgcc mis.zip >inst3.txt 2>&1
+rc=$?
+[[ $rc -eq 1 ]] && ok "install of an application the engine refuses: exit 1" || bad "misplaced install: exit $rc"
+has "misplaced: rejected, says why" inst3.txt "misplaced.bin: rejected: user part 1:"
+hasnt "misplaced: no asset sent first" inst3.txt "sent|stored"
+"$V" install dgcc a.zip >inst4.txt 2>&1 && has "the device still takes a good bundle" inst4.txt "assets: 2 sent" ||
+	{ bad "good bundle after the refusal"; cat inst4.txt; }
+
 # --- create: any module version; atomic --------------------------------------
 "$V" create d6305 --platform gcc --device-os 6305 >/dev/null 2>&1 || bad "create --device-os 6305"
 has "create 6305: the release it is" d6305/device.conf "^device_os=6\.3\.4$"

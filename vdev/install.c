@@ -35,10 +35,12 @@ static const char *what(int rc)
 
 /*
  * Feed one file through the update engine (begin, write in chunks, finish
- * with apply).  verbose: print each accepted module.  Returns 0 or 1.
+ * with mode).  verbose: print each accepted module.  A VALIDATE run is
+ * discarded afterwards: it only says whether the engine would take the
+ * file.  Returns 0 or 1.
  */
 static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t len, bool ota,
-		bool verbose)
+		bool verbose, enum otk_update_finish_mode mode)
 {
 	if (len > UINT32_MAX) {
 		cli_error(file, "too large");
@@ -67,7 +69,9 @@ static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t le
 	struct otk_update_result res;
 	memset(&res, 0, sizeof res);
 	res.failed = -1;
-	rc = otk_update_finish(&v->upd, OTK_FINISH_APPLY, &res);
+	rc = otk_update_finish(&v->upd, mode, &res);
+	if (mode == OTK_FINISH_VALIDATE)
+		(void)otk_update_finish(&v->upd, OTK_FINISH_DISCARD, NULL);
 	if (rc < 0) {
 		char name[64] = "file";
 		if (res.failed >= 0 && res.failed < (int)res.nmodules)
@@ -76,7 +80,7 @@ static int feed(struct vdev *v, const char *file, const uint8_t *data, size_t le
 		cli_error(file, "rejected: %s: %s", name, what(rc));
 		return 1;
 	}
-	if (!verbose)
+	if (!verbose || mode == OTK_FINISH_VALIDATE)
 		return 0;
 	if (res.nmodules == 1 && res.modules[0].function == OTK_FUNC_ASSET) {
 		printf("%s: asset module of %zu bytes: stored in the asset store\n", cli_shown(file),
@@ -197,7 +201,13 @@ static int install_bundle(struct vdev *v, const char *file, bool ota)
 	}
 	int status = 1;
 	struct otk_module m;
+	char app_label[4200];
 	if (!bundle_fits_device(v, file, &b, &m))
+		goto out;
+	/* The application goes through the engine's checks first (and is
+	 * discarded), so no asset is stored for an application it refuses. */
+	snprintf(app_label, sizeof app_label, "%s: %s", file, b.app.name);
+	if (feed(v, app_label, b.app.data, b.app.len, ota, false, OTK_FINISH_VALIDATE))
 		goto out;
 	unsigned sent = 0, skipped = 0;
 	for (size_t i = 0; i < b.nassets; i++) {
@@ -225,7 +235,7 @@ static int install_bundle(struct vdev *v, const char *file, bool ota)
 			cli_error(label, "cannot build the asset module: %s", otk_strerror(rc));
 			goto out;
 		}
-		rc = feed(v, label, mod, mlen, ota, false);
+		rc = feed(v, label, mod, mlen, ota, false, OTK_FINISH_APPLY);
 		free(mod);
 		if (rc)
 			goto out;
@@ -234,9 +244,7 @@ static int install_bundle(struct vdev *v, const char *file, bool ota)
 		sent++;
 	}
 	printf("%s: assets: %u sent, %u skipped\n", cli_shown(file), sent, skipped);
-	char label[4200];
-	snprintf(label, sizeof label, "%s: %s", file, b.app.name);
-	status = feed(v, label, b.app.data, b.app.len, ota, true);
+	status = feed(v, app_label, b.app.data, b.app.len, ota, true, OTK_FINISH_APPLY);
 out:
 	otk_bundle_free(&b);
 	return status;
@@ -295,7 +303,7 @@ int cmd_install(int argc, char **argv)
 				(void)vdev_assets_deps(v, &mods[i]);
 				break;
 			}
-		status = feed(v, file, data, len, ota, true);
+		status = feed(v, file, data, len, ota, true, OTK_FINISH_APPLY);
 	}
 out:
 	vdev_close(v);
