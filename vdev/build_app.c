@@ -20,24 +20,23 @@
 int cmd_build_app(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
+		CLI_OUT_OPTIONS,
 		{ "platform", required_argument, NULL, 'p' },
 		{ "device-os", required_argument, NULL, 'd' },
 		{ "version", required_argument, NULL, 'v' },
-		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *pname = "gcc", *dos = VDEV_DEFAULT_DOS;
+	const char *pname = "gcc", *dos = VDEV_DEFAULT_DOS;
+	struct cli_out o = { 0 };
 	uint32_t version = 1;
-	bool force = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
+		if (cli_out_option(&o, c))
+			continue;
 		switch (c) {
-		case 'o': out = optarg; break;
 		case 'p': pname = optarg; break;
 		case 'd': dos = optarg; break;
-		case 'f': force = true; break;
 		case 'v':
 			if (!cli_parse_u32(optarg, &version) || version > 0xFFFF)
 				return vdev_usage_error("build-app: --version takes 0..65535");
@@ -45,6 +44,8 @@ int cmd_build_app(int argc, char **argv)
 		default: return vdev_bad_option("build-app", argv);
 		}
 	}
+	const char *out = o.path;
+	bool force = o.force;
 	if (optind + 1 != argc || !out)
 		return vdev_usage_error("build-app: need APP.so and -o OUT.bin");
 	const struct otk_platform *p = otk_platform_by_name(pname);
