@@ -12,6 +12,10 @@ source "$(dirname "$0")/lib/vdev.sh"
 
 "$V" --version >v.txt 2>&1 && has "--version" v.txt "^otakit-vdev [0-9]+\.[0-9]+\.[0-9]+$" || bad "--version: exit status"
 
+"$V" create --bogus x >err.txt 2>&1
+[[ $? -eq 2 && $(grep -c "bogus" err.txt) -eq 1 ]] && has "a rejected option: one message naming it" err.txt \
+	"create: bad option '--bogus'" || { bad "rejected option:"; cat err.txt; }
+
 cp -r "$SRC/examples/asset-ota/assets" assets
 "$V" build-app "$EX/asset_ota.so" -o app531.bin --device-os 5.3.1 >/dev/null 2>&1 || bad "build-app 5.3.1"
 
