@@ -67,6 +67,8 @@ hasnt "misplaced: no asset sent first" inst3.txt "sent|stored"
 has "create 6305: the release it is" d6305/device.conf "^device_os=6\.3\.4$"
 "$V" create d6400 --platform gcc --device-os 6400 >/dev/null 2>&1 && [[ -f d6400/device.conf ]] &&
 	ok "create --device-os 6400 (a number no release in the table has)" || bad "create --device-os 6400"
+"$V" create dslash/ --platform gcc >/dev/null 2>&1 && [[ -f dslash/device.conf ]] &&
+	ok "create DIR/ (trailing slash)" || bad "create DIR/"
 "$V" create d6305 --platform gcc >err.txt 2>&1
 [[ $? -eq 1 ]] && ok "create over a device refused" || bad "create over a device"
 has "create: says so" err.txt "already holds a virtual device"

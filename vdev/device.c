@@ -455,7 +455,15 @@ int cmd_create(int argc, char **argv)
 	}
 	if (optind + 1 != argc || !pname)
 		return vdev_usage_error("create: need DIR and --platform");
-	const char *dir = argv[optind];
+	/* "DIR/" names DIR. */
+	char dir[4096];
+	size_t dl = strlen(argv[optind]);
+	while (dl > 1 && argv[optind][dl - 1] == '/')
+		dl--;
+	if (dl >= sizeof dir)
+		return vdev_usage_error("create: DIR is too long");
+	memcpy(dir, argv[optind], dl);
+	dir[dl] = 0;
 
 	const struct otk_platform *p = otk_platform_by_name(pname);
 	uint32_t pid;
