@@ -247,11 +247,16 @@ static int cmd_to_bin(int argc, char **argv)
 	}
 	if (!cli_stage_commit(&st))
 		goto out;
-	for (size_t i = 0; i < n; i++) {
+	size_t dl = strlen(dir);
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--; /* "parts/" is the folder parts */
+	char *folder = strndup(dir, dl);
+	for (size_t i = 0; folder && i < n; i++) {
 		const struct otk_memregion *r = otk_memimage_region(&img, i);
-		printf("%s/0x%08x.bin: 0x%08x-0x%08llx, %u bytes\n", cli_shown(dir), r->addr, r->addr,
-		       (unsigned long long)r->addr + r->len, r->len);
+		printf("%s/0x%08x.bin: 0x%08x-0x%08llx, %u bytes\n", cli_shown(folder), r->addr,
+		       r->addr, (unsigned long long)r->addr + r->len, r->len);
 	}
+	free(folder);
 	status = 0;
 out:
 	otk_memimage_deinit(&img);
