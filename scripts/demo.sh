@@ -110,7 +110,7 @@ run "$vdev" run vdev-assets --for 11
 step "Edit test1.json, bundle and install again: only that asset is sent"
 printf '{\n    "a": "changed in the demo",\n    "b": 54321\n}\n' > vassets/test1.json
 run "$vdev" bundle "$ex/asset_ota.bin" --assets vassets --saveTo asset-ota-2.zip
-run "$vdev" install vdev-assets asset-ota-2.zip
+run "$vdev" install vdev-assets asset-ota-2.zip | tee install2.log
 
 step "Run it again: the handler copies the new test1.json, and at 10 s the values have changed"
 run "$vdev" run vdev-assets --for 10.5 | tee run2.log
@@ -118,5 +118,6 @@ run "$vdev" run vdev-assets --for 10.5 | tee run2.log
 step "What the demo showed"
 echo "The app was bundled with its assets and installed; the device stored the assets,"
 echo "the application copied them to its file system and read test1.json.  After the edit"
-echo "only test1.json was sent again, and the application now reads:"
+echo "only the changed asset was sent again ($(sed -n 's/.*: assets: //p' install2.log)),"
+echo "and the application now reads:"
 sed -n 's/^[0-9]* \[app\] INFO: \(key=.*\)/    \1/p' run2.log
