@@ -413,7 +413,13 @@ static int cmd_bundle(int argc, char **argv)
 	char err[1024];
 	int status = 1;
 
-	if (!resolve_inputs(&a, &in) || !(app = cli_read_file(in.app_path, &app_len)))
+	if (!resolve_inputs(&a, &in))
+		goto out;
+	if (!a.out.force && otk_file_exists(in.out_name)) {
+		cli_error(in.out_name, "already exists (use --force to replace it)");
+		goto out;
+	}
+	if (!(app = cli_read_file(in.app_path, &app_len)))
 		goto out;
 	if (otk_bundle_check_app(in.app_path, app, app_len, true, &m, err, sizeof err) < 0 ||
 	    (in.assets_dir && otk_asset_files_read_dir(in.assets_dir, &l, err, sizeof err) < 0)) {
@@ -423,10 +429,6 @@ static int cmd_bundle(int argc, char **argv)
 	nfiles = l.n;
 	if (in.env_path && !encode_env(in.env_path, &l, &env_json))
 		goto out;
-	if (!a.out.force && otk_file_exists(in.out_name)) {
-		cli_error(in.out_name, "already exists (use --force to replace it)");
-		goto out;
-	}
 	if (otk_asset_files_check_limits(otk_platform_by_id(m.prefix.platform), &l, a.strict, 0,
 					 err, sizeof err) < 0 ||
 	    otk_bundle_make(in.out_name, otk_path_basename(in.app_path), app, app_len, &l, env_json,
