@@ -114,5 +114,41 @@ else
 	echo "skip vfat: cannot mount a vfat image here (fusefat, dosfstools, /dev/fuse)"
 fi
 
+# --- bundles from pipes (the zip is held in memory under a cap) ----------------
+head -c 3000 body.bin >small.bin
+"$otakit" binary create small.bin --platform argon --index 2 --version 6 --depends system:1:5501 \
+	-o argon.bin >/dev/null 2>&1
+mkdir -p pa && printf 'meow' >pa/cat.txt
+if "$otakit" bundle argon.bin --assets pa -o b.zip >/dev/null 2>&1; then
+	"$otakit" binary inspect b.zip >direct.txt 2>&1
+	for how in pipe redirect fifo; do
+		case $how in
+		pipe) out=$(cat b.zip | "$otakit" binary inspect /dev/stdin 2>&1) ;;
+		redirect) out=$("$otakit" binary inspect /dev/stdin <b.zip 2>&1) ;;
+		fifo)
+			rm -f zfifo && mkfifo zfifo
+			(timeout 20 cat b.zip >zfifo &)
+			out=$(timeout 20 "$otakit" binary inspect zfifo 2>&1)
+			;;
+		esac
+		if grep -q "cat.txt" <<<"$out" && ! grep -qi "error\|not a readable" <<<"$out"; then
+			ok "binary inspect of a bundle through a $how"
+		else
+			bad "binary inspect of a bundle through a $how:"
+			sed 's/^/     | /' <<<"$out" | head -8
+		fi
+	done
+	out=$(cat b.zip | "$otakit" bundle verify - 2>&1)
+	st=$?
+	if [ "$st" -eq 0 ] && ! grep -qi "not a readable\|cannot read" <<<"$out"; then
+		ok "bundle verify - reads standard input"
+	else
+		bad "bundle verify -: exit $st:"
+		sed 's/^/     | /' <<<"$out" | head -8
+	fi
+else
+	bad "bundle of argon.bin for the pipe tests"
+fi
+
 echo "hostile: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

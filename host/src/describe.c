@@ -481,7 +481,8 @@ json_t *otk_describe_modules(const uint8_t *buf, size_t len, bool *valid)
 	return arr;
 }
 
-json_t *otk_describe_bundle(const char *path, bool *valid)
+/* zip: the bundle's bytes when the caller has them (a pipe cannot be read twice). */
+static json_t *describe_bundle(const char *path, const uint8_t *zip, size_t zip_len, bool *valid)
 {
 	struct otk_bundle b;
 	char err[256];
@@ -489,7 +490,9 @@ json_t *otk_describe_bundle(const char *path, bool *valid)
 	json_t *problems = json_array();
 
 	json_object_set_new(o, "type", json_string("bundle"));
-	if (otk_bundle_read(path, &b, err, sizeof err) < 0) {
+	int rc = zip ? otk_bundle_read_buffer(zip, zip_len, &b, err, sizeof err) :
+		       otk_bundle_read(path, &b, err, sizeof err);
+	if (rc < 0) {
 		json_object_set_new(o, "error", json_string(err));
 		json_decref(problems);
 		*valid = false;
@@ -607,6 +610,11 @@ json_t *otk_describe_bundle(const char *path, bool *valid)
 	return o;
 }
 
+json_t *otk_describe_bundle(const char *path, bool *valid)
+{
+	return describe_bundle(path, NULL, 0, valid);
+}
+
 static bool is_zip(const uint8_t *buf, size_t len, const char *path)
 {
 	size_t n = strlen(path);
@@ -639,7 +647,7 @@ json_t *otk_describe_file(const char *path, bool *valid)
 		}
 		*valid = false;
 	} else if (is_zip(buf, len, path)) {
-		o = otk_describe_bundle(path, valid);
+		o = describe_bundle(path, buf, len, valid);
 	} else {
 		o = json_object();
 		json_object_set_new(o, "type", json_string("module"));

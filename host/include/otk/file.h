@@ -12,11 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OTK_FILE_MAX_DEFAULT (256u * 1024u * 1024u)
+#include "otk/limits.h"
+
+#define OTK_FILE_MAX_DEFAULT OTK_LIMIT_FILE
 
 /*
  * Read path into a malloc'd buffer (*buf, freed by the caller; never NULL on
- * success, even for an empty file).  Returns OTK_OK, OTK_EIO (errno says
+ * success, even for an empty file).  "-" is standard input; pipes and
+ * devices are read to their end, up to max.  Returns OTK_OK, OTK_EIO (errno says
  * why), OTK_ETOOBIG when the file is larger than max, OTK_ENOMEM.
  */
 int otk_file_read(const char *path, size_t max, uint8_t **buf, size_t *len);

@@ -20,7 +20,9 @@
 
 #include "otk/module.h"
 
-#define OTK_MEMIMAGE_MAX_DEFAULT (256u * 1024u * 1024u)
+#include "otk/limits.h"
+
+#define OTK_MEMIMAGE_MAX_DEFAULT OTK_LIMIT_IMAGE_MEMORY
 
 struct otk_memregion {
 	uint32_t addr;
