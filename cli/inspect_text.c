@@ -75,6 +75,51 @@ static void print_exts(FILE *f, const char *where, const json_t *exts, const cha
 	}
 }
 
+static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose);
+
+/* Product data and the dependencies, one line each. */
+static void print_product_and_deps(FILE *f, const json_t *m, const char *ind)
+{
+	size_t i;
+	json_t *v;
+	const json_t *pr = json_object_get(m, "product");
+	if (json_is_object(pr))
+		fprintf(f, "%s product    id %" JSON_INTEGER_FORMAT ", version %" JSON_INTEGER_FORMAT "\n",
+			ind, num(pr, "id"), num(pr, "version"));
+	else
+		fprintf(f, "%s product    none (suffix of %" JSON_INTEGER_FORMAT " bytes)\n", ind,
+			num(m, "suffix_size"));
+	const json_t *deps = json_object_get(m, "dependencies");
+	if (json_array_size(deps) == 0)
+		fprintf(f, "%s depends on nothing\n", ind);
+	json_array_foreach(deps, i, v) {
+		fprintf(f, "%s %s ", ind, i ? "and on    " : "depends on");
+		print_dep(f, v);
+		fputc('\n', f);
+	}
+}
+
+/* The compression header, and the inflated image described again. */
+static void print_compression(FILE *f, const json_t *c, const char *ind, bool verbose)
+{
+	if (json_object_get(c, "method"))
+		fprintf(f, "%s compressed %s, window 2^%" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT
+			" -> %" JSON_INTEGER_FORMAT " bytes\n", ind, str(c, "method"),
+			num(c, "window_bits"), num(c, "compressed_size"), num(c, "original_size"));
+	if (json_object_get(c, "error"))
+		fprintf(f, "%s   error: %s\n", ind, str(c, "error"));
+	const json_t *inner = json_object_get(c, "inflated");
+	if (inner) {
+		char sub[64];
+		snprintf(sub, sizeof sub, "%s   ", ind);
+		fprintf(f, "%s inflated image:\n", ind);
+		print_module(f, inner, sub, verbose);
+	} else if (json_object_get(c, "inflated_size")) {
+		fprintf(f, "%s inflates to %" JSON_INTEGER_FORMAT " bytes as declared\n", ind,
+			num(c, "inflated_size"));
+	}
+}
+
 static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose)
 {
 	const json_t *err = json_object_get(m, "error");
@@ -125,21 +170,7 @@ static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose
 						    ? "payload only" : "not a digest of this module");
 		fputc('\n', f);
 	}
-	const json_t *pr = json_object_get(m, "product");
-	if (json_is_object(pr))
-		fprintf(f, "%s product    id %" JSON_INTEGER_FORMAT ", version %" JSON_INTEGER_FORMAT "\n",
-			ind, num(pr, "id"), num(pr, "version"));
-	else
-		fprintf(f, "%s product    none (suffix of %" JSON_INTEGER_FORMAT " bytes)\n", ind,
-			num(m, "suffix_size"));
-	const json_t *deps = json_object_get(m, "dependencies");
-	if (json_array_size(deps) == 0)
-		fprintf(f, "%s depends on nothing\n", ind);
-	json_array_foreach(deps, i, v) {
-		fprintf(f, "%s %s ", ind, i ? "and on    " : "depends on");
-		print_dep(f, v);
-		fputc('\n', f);
-	}
+	print_product_and_deps(f, m, ind);
 	const json_t *pe = json_object_get(m, "prefix_extensions");
 	const json_t *se = json_object_get(m, "suffix_extensions");
 	if (json_array_size(pe) || json_array_size(se)) {
@@ -152,24 +183,8 @@ static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose
 		fprintf(f, "%s assets     %zu\n", ind, json_array_size(assets));
 	}
 	const json_t *c = json_object_get(m, "compression");
-	if (c) {
-		if (json_object_get(c, "method"))
-			fprintf(f, "%s compressed %s, window 2^%" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT
-				" -> %" JSON_INTEGER_FORMAT " bytes\n", ind, str(c, "method"),
-				num(c, "window_bits"), num(c, "compressed_size"), num(c, "original_size"));
-		if (json_object_get(c, "error"))
-			fprintf(f, "%s   error: %s\n", ind, str(c, "error"));
-		const json_t *inner = json_object_get(c, "inflated");
-		if (inner) {
-			char sub[64];
-			snprintf(sub, sizeof sub, "%s   ", ind);
-			fprintf(f, "%s inflated image:\n", ind);
-			print_module(f, inner, sub, verbose);
-		} else if (json_object_get(c, "inflated_size")) {
-			fprintf(f, "%s inflates to %" JSON_INTEGER_FORMAT " bytes as declared\n", ind,
-				num(c, "inflated_size"));
-		}
-	}
+	if (c)
+		print_compression(f, c, ind, verbose);
 	json_array_foreach(json_object_get(m, "warnings"), i, v)
 		fprintf(f, "%s warning: %s\n", ind, json_string_value(v));
 }
