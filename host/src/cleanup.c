@@ -28,8 +28,7 @@ enum { SLOT_FREE, SLOT_FILLING, SLOT_ARMED };
 struct slot {
 	atomic_int state;
 	bool is_dir;
-	bool known;   /* dev/ino were recorded */
-	dev_t dev;
+	dev_t dev;    /* identity of what was registered */
 	ino_t ino;
 	char path[PATH_MAX];
 };
@@ -74,7 +73,6 @@ int otk_cleanup_add(const char *path, bool is_dir)
 		struct slot *s = &slots[i];
 		memcpy(s->path, abs, strlen(abs) + 1);
 		s->is_dir = is_dir;
-		s->known = true;
 		s->dev = st.st_dev;
 		s->ino = st.st_ino;
 		atomic_store(&s->state, SLOT_ARMED);
@@ -96,7 +94,7 @@ static bool same_object(int dirfd, const char *name, const struct slot *s)
 	struct stat st;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return false;
-	return !s->known || (st.st_dev == s->dev && st.st_ino == s->ino);
+	return st.st_dev == s->dev && st.st_ino == s->ino;
 }
 
 /*
@@ -109,7 +107,7 @@ static bool same_object(int dirfd, const char *name, const struct slot *s)
  */
 static void empty_dir(int fd, int depth)
 {
-	static char buf[4096] __attribute__((aligned(8)));
+	static _Alignas(struct dirent64) char buf[4096];
 	for (;;) {
 		bool progress = false;
 		bool rescan = false;
