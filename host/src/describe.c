@@ -482,120 +482,131 @@ json_t *otk_describe_modules(const uint8_t *buf, size_t len, bool *valid)
 }
 
 /* zip: the bundle's bytes when the caller has them (a pipe cannot be read twice). */
+/* One dependency of the application against the bundle's assets. */
+static json_t *dependency_status(const struct otk_bundle *b, const json_t *d, bool *used,
+				 json_t *problems)
+{
+	const char *name = json_string_value(json_object_get(d, "name"));
+	const char *hash = json_string_value(json_object_get(d, "hash"));
+	json_t *a = json_object();
+	char msg[400];
+	json_object_set_new(a, "name", json_string(name));
+	json_object_set_new(a, "hash", json_string(hash));
+	size_t k;
+	for (k = 0; k < b->nassets; k++)
+		if (strcmp(b->assets[k].base, name) == 0)
+			break;
+	if (k == b->nassets) {
+		json_object_set_new(a, "status", json_string("missing"));
+		snprintf(msg, sizeof msg, "asset %s is missing from the bundle", name);
+		json_array_append_new(problems, json_string(msg));
+		return a;
+	}
+	uint8_t sha[OTK_SHA256_LEN];
+	char hex[65];
+	used[k] = true;
+	otk_sha256(b->assets[k].data, b->assets[k].len, sha);
+	hex_digits(sha, OTK_SHA256_LEN, hex);
+	json_object_set_new(a, "size", json_integer((json_int_t)b->assets[k].len));
+	if (strcmp(hex, hash) == 0) {
+		json_object_set_new(a, "status", json_string("ok"));
+		return a;
+	}
+	json_object_set_new(a, "status", json_string("hash mismatch"));
+	json_object_set_new(a, "actual_hash", json_string(hex));
+	snprintf(msg, sizeof msg, "asset %s hash does not match (expected %s, is %s)", name, hash, hex);
+	json_array_append_new(problems, json_string(msg));
+	return a;
+}
+
+/* Every dependency against the assets present, and the reverse. */
+static json_t *assets_status(const struct otk_bundle *b, const json_t *deps, json_t *problems)
+{
+	json_t *list = json_array();
+	bool *used = calloc(b->nassets + 1, sizeof *used);
+	size_t i;
+	json_t *d;
+	if (!used) {
+		json_array_append_new(problems, json_string("out of memory"));
+		return list;
+	}
+	json_array_foreach(deps, i, d)
+		json_array_append_new(list, dependency_status(b, d, used, problems));
+	for (size_t k = 0; k < b->nassets; k++) {
+		if (used[k])
+			continue;
+		char msg[300];
+		snprintf(msg, sizeof msg, "asset %s is in the bundle but the application does not "
+			 "depend on it", b->assets[k].base);
+		json_array_append_new(problems, json_string(msg));
+		json_t *a = json_object();
+		json_object_set_new(a, "name", json_string(b->assets[k].base));
+		json_object_set_new(a, "size", json_integer((json_int_t)b->assets[k].len));
+		json_object_set_new(a, "status", json_string("extra"));
+		json_array_append_new(list, a);
+	}
+	free(used);
+	return list;
+}
+
+/* Fit on the target platform, measured as the reference tool does. */
+static void limits_json(const struct otk_bundle *b, uint16_t platform, json_t *o, json_t *problems)
+{
+	struct otk_bundle_fit fit;
+	int frc = otk_bundle_check_fit(b, platform, false, &fit);
+	json_t *lim = json_object();
+	json_object_set_new(lim, "storage", json_integer((json_int_t)fit.total));
+	json_object_set_new(lim, "storage_limit", json_integer((json_int_t)fit.total_limit));
+	json_object_set_new(lim, "single_limit", json_integer((json_int_t)fit.single_limit));
+	json_object_set_new(lim, "fits", json_boolean(frc == OTK_OK));
+	json_object_set_new(o, "limits", lim);
+	char msg[400];
+	if (frc == OTK_EUNSUPPORTED) {
+		json_array_append_new(problems, json_string("the platform has no asset storage"));
+	} else if (frc == OTK_ERANGE && fit.over_single) {
+		snprintf(msg, sizeof msg, "Asset %s exceeds maximum single asset size limit by %zu bytes",
+			 fit.over_single, fit.module_size - fit.single_limit);
+		json_array_append_new(problems, json_string(msg));
+	} else if (frc == OTK_ERANGE) {
+		snprintf(msg, sizeof msg, "Total size of assets exceeds platform limits by %llu bytes",
+			 (unsigned long long)(fit.total - fit.total_limit));
+		json_array_append_new(problems, json_string(msg));
+	} else if (frc < 0) {
+		json_array_append_new(problems, json_string(otk_strerror(frc)));
+	}
+}
+
+/* zip: the bundle's bytes when the caller has them (a pipe cannot be read twice). */
 static json_t *describe_bundle(const char *path, const uint8_t *zip, size_t zip_len, bool *valid)
 {
 	struct otk_bundle b;
 	char err[256];
 	json_t *o = json_object();
-	json_t *problems = json_array();
 
 	json_object_set_new(o, "type", json_string("bundle"));
 	int rc = zip ? otk_bundle_read_buffer(zip, zip_len, &b, err, sizeof err) :
 		       otk_bundle_read(path, &b, err, sizeof err);
-	if (rc < 0) {
-		json_object_set_new(o, "error", json_string(err));
-		json_decref(problems);
+	if (rc < 0 || !b.app.data) {
+		json_object_set_new(o, "error", json_string(rc < 0 ? err : "no application .bin at "
+							    "the root of the bundle"));
+		if (rc >= 0)
+			otk_bundle_free(&b);
 		*valid = false;
 		return o;
 	}
-	if (!b.app.data) {
-		json_object_set_new(o, "error", json_string("no application .bin at the root of the bundle"));
-		json_decref(problems);
-		otk_bundle_free(&b);
-		*valid = false;
-		return o;
-	}
+	json_t *problems = json_array();
 	json_object_set_new(o, "application", json_string(b.app.name));
 	if (b.napps > 1)
-		json_array_append_new(problems, json_string("more than one .bin at the root; the first is the application"));
+		json_array_append_new(problems, json_string("more than one .bin at the root; the "
+							    "first is the application"));
 	json_t *mods = otk_describe_modules(b.app.data, b.app.len, valid);
 	json_object_set_new(o, "modules", mods);
-
-	/* Check every dependency against the assets present, and the reverse. */
 	json_t *first = json_array_get(mods, 0);
-	json_t *deps = first ? json_object_get(first, "assets") : NULL;
-	json_t *list = json_array();
-	bool *used = calloc(b.nassets + 1, sizeof *used);
-	size_t i;
-	json_t *d;
-	json_array_foreach(deps, i, d) {
-		const char *name = json_string_value(json_object_get(d, "name"));
-		const char *hash = json_string_value(json_object_get(d, "hash"));
-		json_t *a = json_object();
-		json_object_set_new(a, "name", json_string(name));
-		json_object_set_new(a, "hash", json_string(hash));
-		size_t k;
-		for (k = 0; k < b.nassets; k++)
-			if (strcmp(b.assets[k].base, name) == 0)
-				break;
-		if (k == b.nassets) {
-			json_object_set_new(a, "status", json_string("missing"));
-			char msg[300];
-			snprintf(msg, sizeof msg, "asset %s is missing from the bundle", name);
-			json_array_append_new(problems, json_string(msg));
-		} else {
-			uint8_t sha[OTK_SHA256_LEN];
-			char hex[65];
-			used[k] = true;
-			otk_sha256(b.assets[k].data, b.assets[k].len, sha);
-			hex_digits(sha, OTK_SHA256_LEN, hex);
-			json_object_set_new(a, "size", json_integer((json_int_t)b.assets[k].len));
-			if (strcmp(hex, hash) == 0) {
-				json_object_set_new(a, "status", json_string("ok"));
-			} else {
-				json_object_set_new(a, "status", json_string("hash mismatch"));
-				json_object_set_new(a, "actual_hash", json_string(hex));
-				char msg[400];
-				snprintf(msg, sizeof msg, "asset %s hash does not match (expected %s, is %s)",
-					 name, hash, hex);
-				json_array_append_new(problems, json_string(msg));
-			}
-		}
-		json_array_append_new(list, a);
-	}
-	for (size_t k = 0; k < b.nassets; k++) {
-		if (used[k])
-			continue;
-		char msg[300];
-		snprintf(msg, sizeof msg, "asset %s is in the bundle but the application does not depend on it",
-			 b.assets[k].base);
-		json_array_append_new(problems, json_string(msg));
-		json_t *a = json_object();
-		json_object_set_new(a, "name", json_string(b.assets[k].base));
-		json_object_set_new(a, "size", json_integer((json_int_t)b.assets[k].len));
-		json_object_set_new(a, "status", json_string("extra"));
-		json_array_append_new(list, a);
-	}
-	free(used);
-	json_object_set_new(o, "assets", list);
-
-	/* Fit on the target platform, measured as the reference tool does. */
-	json_t *prefix = first ? json_object_get(first, "platform") : NULL;
-	json_t *pid = prefix ? json_object_get(prefix, "id") : NULL;
-	if (json_is_integer(pid) && b.nassets) {
-		struct otk_bundle_fit fit;
-		int frc = otk_bundle_check_fit(&b, (uint16_t)json_integer_value(pid), false, &fit);
-		json_t *lim = json_object();
-		json_object_set_new(lim, "storage", json_integer((json_int_t)fit.total));
-		json_object_set_new(lim, "storage_limit", json_integer((json_int_t)fit.total_limit));
-		json_object_set_new(lim, "single_limit", json_integer((json_int_t)fit.single_limit));
-		json_object_set_new(lim, "fits", json_boolean(frc == OTK_OK));
-		json_object_set_new(o, "limits", lim);
-		char msg[400];
-		if (frc == OTK_EUNSUPPORTED) {
-			json_array_append_new(problems, json_string("the platform has no asset storage"));
-		} else if (frc == OTK_ERANGE && fit.over_single) {
-			snprintf(msg, sizeof msg, "Asset %s exceeds maximum single asset size limit by %zu bytes",
-				 fit.over_single, fit.module_size - fit.single_limit);
-			json_array_append_new(problems, json_string(msg));
-		} else if (frc == OTK_ERANGE) {
-			snprintf(msg, sizeof msg, "Total size of assets exceeds platform limits by %llu bytes",
-				 (unsigned long long)(fit.total - fit.total_limit));
-			json_array_append_new(problems, json_string(msg));
-		} else if (frc < 0) {
-			json_array_append_new(problems, json_string(otk_strerror(frc)));
-		}
-	}
+	json_object_set_new(o, "assets", assets_status(&b, first ? json_object_get(first, "assets")
+								  : NULL, problems));
+	json_t *pid = first ? json_object_get(json_object_get(first, "platform"), "id") : NULL;
+	if (json_is_integer(pid) && b.nassets)
+		limits_json(&b, (uint16_t)json_integer_value(pid), o, problems);
 	if (b.env.data)
 		json_object_set_new(o, "env_json", json_integer((json_int_t)b.env.len));
 	for (size_t k = 0; k < b.nothers; k++) {
