@@ -105,6 +105,91 @@ static json_t *dependency_json(const struct otk_dependency *d)
 	return o;
 }
 
+/* The decoded body of one extension into o; false when it is too short to decode. */
+static bool ext_fields(const struct otk_ext *e, json_t *o, json_t *assets)
+{
+	struct otk_ext_asset a;
+	struct otk_ext_dynloc dl;
+	struct otk_dependency dep;
+	uint16_t id, ver;
+	uint32_t target;
+	bool bad = false;
+	switch (e->type) {
+	case OTK_EXT_PRODUCT_DATA:
+		if (otk_ext_product_data(e, &id, &ver) == OTK_OK) {
+			json_object_set_new(o, "product_id", json_integer(id));
+			json_object_set_new(o, "product_version", json_integer(ver));
+		} else {
+			bad = true;
+		}
+		break;
+	case OTK_EXT_DYNAMIC_LOCATION:
+		if (otk_ext_dynamic_location(e, &dl) == OTK_OK) {
+			json_object_set_new(o, "module_start", addr(dl.module_start));
+			json_object_set_new(o, "dynalib_load", addr(dl.dynalib_load));
+			json_object_set_new(o, "dynalib_ram", addr(dl.dynalib_ram));
+		} else {
+			bad = true;
+		}
+		break;
+	case OTK_EXT_DEPENDENCY:
+		if (otk_ext_dependency(e, &dep, &target) == OTK_OK) {
+			json_object_set_new(o, "dependency", dependency_json(&dep));
+			json_object_set_new(o, "target_id", json_integer(target));
+		} else {
+			bad = true;
+		}
+		break;
+	case OTK_EXT_HASH:
+	case OTK_EXT_ASSET_DEPENDENCY:
+		if (otk_ext_asset_dependency(e, &a) == OTK_OK) {
+			json_object_set_new(o, "hash_type", json_integer(a.hash_type));
+			json_object_set_new(o, "hash", hexstr(a.hash, a.hash_len));
+			if (e->type == OTK_EXT_ASSET_DEPENDENCY) {
+				json_object_set_new(o, "name", bytes_string(a.name, a.name_len));
+				json_t *as = json_object();
+				json_object_set_new(as, "name", bytes_string(a.name, a.name_len));
+				json_object_set_new(as, "hash", hexstr(a.hash, a.hash_len));
+				json_object_set_new(as, "hash_type", json_integer(a.hash_type));
+				json_array_append_new(assets, as);
+			}
+		} else {
+			bad = true;
+		}
+		break;
+	case OTK_EXT_NAME:
+		json_object_set_new(o, "name", bytes_string((const char *)e->body, e->body_len));
+		break;
+	case OTK_EXT_SECURITY_MODE:
+		if (e->body_len >= 1) {
+			json_object_set_new(o, "mode", json_integer(e->body[0]));
+			json_object_set_new(o, "mode_name",
+					    json_string(e->body[0] == 1 ? "protected" : "none"));
+			if (e->body_len > 1)
+				json_object_set_new(o, "certificate_size",
+						    json_integer(e->body_len - 1));
+		} else {
+			bad = true;
+		}
+		break;
+	case OTK_EXT_ASSET_TYPE:
+		if (e->body_len >= 1) {
+			static const char *const names[] = { "default", "env app", "env snapshot" };
+			json_object_set_new(o, "asset_type", json_integer(e->body[0]));
+			json_object_set_new(o, "asset_type_name",
+					    json_string(e->body[0] < 3 ? names[e->body[0]] : "unknown"));
+		} else {
+			bad = true;
+		}
+		break;
+	case OTK_EXT_END:
+		if (e->body_len)
+			json_object_set_new(o, "padding", json_integer(e->body_len));
+		break;
+	}
+	return !bad;
+}
+
 /* Describes every extension of a region; adds asset dependencies to assets. */
 static json_t *extensions_json(const struct otk_module *m, bool suffix, json_t *assets,
 			       json_t *warnings)
@@ -124,86 +209,7 @@ static json_t *extensions_json(const struct otk_module *m, bool suffix, json_t *
 		json_object_set_new(o, "type_id", json_integer(e.type));
 		json_object_set_new(o, "length", json_integer(e.length));
 		json_object_set_new(o, "offset", json_integer(e.offset));
-		struct otk_ext_asset a;
-		struct otk_ext_dynloc dl;
-		struct otk_dependency dep;
-		uint16_t id, ver;
-		uint32_t target;
-		bool bad = false;
-		switch (e.type) {
-		case OTK_EXT_PRODUCT_DATA:
-			if (otk_ext_product_data(&e, &id, &ver) == OTK_OK) {
-				json_object_set_new(o, "product_id", json_integer(id));
-				json_object_set_new(o, "product_version", json_integer(ver));
-			} else {
-				bad = true;
-			}
-			break;
-		case OTK_EXT_DYNAMIC_LOCATION:
-			if (otk_ext_dynamic_location(&e, &dl) == OTK_OK) {
-				json_object_set_new(o, "module_start", addr(dl.module_start));
-				json_object_set_new(o, "dynalib_load", addr(dl.dynalib_load));
-				json_object_set_new(o, "dynalib_ram", addr(dl.dynalib_ram));
-			} else {
-				bad = true;
-			}
-			break;
-		case OTK_EXT_DEPENDENCY:
-			if (otk_ext_dependency(&e, &dep, &target) == OTK_OK) {
-				json_object_set_new(o, "dependency", dependency_json(&dep));
-				json_object_set_new(o, "target_id", json_integer(target));
-			} else {
-				bad = true;
-			}
-			break;
-		case OTK_EXT_HASH:
-		case OTK_EXT_ASSET_DEPENDENCY:
-			if (otk_ext_asset_dependency(&e, &a) == OTK_OK) {
-				json_object_set_new(o, "hash_type", json_integer(a.hash_type));
-				json_object_set_new(o, "hash", hexstr(a.hash, a.hash_len));
-				if (e.type == OTK_EXT_ASSET_DEPENDENCY) {
-					json_object_set_new(o, "name", bytes_string(a.name, a.name_len));
-					json_t *as = json_object();
-					json_object_set_new(as, "name", bytes_string(a.name, a.name_len));
-					json_object_set_new(as, "hash", hexstr(a.hash, a.hash_len));
-					json_object_set_new(as, "hash_type", json_integer(a.hash_type));
-					json_array_append_new(assets, as);
-				}
-			} else {
-				bad = true;
-			}
-			break;
-		case OTK_EXT_NAME:
-			json_object_set_new(o, "name", bytes_string((const char *)e.body, e.body_len));
-			break;
-		case OTK_EXT_SECURITY_MODE:
-			if (e.body_len >= 1) {
-				json_object_set_new(o, "mode", json_integer(e.body[0]));
-				json_object_set_new(o, "mode_name",
-						    json_string(e.body[0] == 1 ? "protected" : "none"));
-				if (e.body_len > 1)
-					json_object_set_new(o, "certificate_size",
-							    json_integer(e.body_len - 1));
-			} else {
-				bad = true;
-			}
-			break;
-		case OTK_EXT_ASSET_TYPE:
-			if (e.body_len >= 1) {
-				static const char *const names[] = { "default", "env app", "env snapshot" };
-				json_object_set_new(o, "asset_type", json_integer(e.body[0]));
-				json_object_set_new(o, "asset_type_name",
-						    json_string(e.body[0] < 3 ? names[e.body[0]] : "unknown"));
-			} else {
-				bad = true;
-			}
-			break;
-		case OTK_EXT_END:
-			if (e.body_len)
-				json_object_set_new(o, "padding", json_integer(e.body_len));
-			break;
-		}
-		if (bad) {
+		if (!ext_fields(&e, o, assets)) {
 			char msg[96];
 			snprintf(msg, sizeof msg, "%s extension at offset %" PRIu32 " is too short (%u bytes)",
 				 ext_type_name(e.type), e.offset, e.length);
