@@ -1,8 +1,8 @@
 /*
  * Descriptions of modules and Asset OTA bundles as JSON trees (jansson):
  * every fact `otakit binary inspect` shows, for any program that needs them
- * (the CLI prints them; the OTA service serves them).  The trees are
- * documented by example in docs/cli.md ("binary inspect --json").
+ * (the CLI prints them; the OTA service serves them).  docs/cli.md ("binary
+ * inspect") lists what they hold; `otakit binary inspect --json` shows them.
  */
 #ifndef OTK_DESCRIBE_H
 #define OTK_DESCRIBE_H
