@@ -25,8 +25,18 @@ build-test: deps
 	cmake -S . -B $(BUILD)-asan -DOTK_WERROR=ON -DOTK_SANITIZE=ON >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
 
-demo: build
-	@OTAKIT=$(BUILD)/cli/otakit ./scripts/demo.sh
+# The demo builds only what it runs (the two programs and the Asset OTA
+# example), quietly, in its own build folder without tests.
+DEMO_BUILD ?= $(BUILD)-demo
+demo: deps
+	@echo "Building otakit, otakit-vdev and examples/asset-ota in $(DEMO_BUILD)/ ..."
+	@mkdir -p $(DEMO_BUILD)
+	@cmake -S . -B $(DEMO_BUILD) -DOTK_WERROR=ON -DOTK_TESTS=OFF >$(DEMO_BUILD)/build.log 2>&1 || \
+		{ cat $(DEMO_BUILD)/build.log; exit 1; }
+	@cmake --build $(DEMO_BUILD) -j$(JOBS) --target otakit otakit-vdev asset_ota_module \
+		asset_ota_assets -- --no-print-directory >>$(DEMO_BUILD)/build.log 2>&1 || \
+		{ cat $(DEMO_BUILD)/build.log; exit 1; }
+	@OTAKIT=$(DEMO_BUILD)/cli/otakit ./scripts/demo.sh
 
 test: build-test
 	cd $(BUILD)-asan && ctest --output-on-failure -j$(JOBS)
@@ -40,4 +50,4 @@ bench: build
 	@OTAKIT=$(BUILD)/cli/otakit ./bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-demo $(FUZZ_BUILD)

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "common.h"
 
 #define EXIT_USAGE 2
 
@@ -17,22 +20,57 @@ struct cli_command {
 
 extern const struct cli_command cli_binary_commands[];
 extern const size_t cli_binary_command_count;
-extern const struct cli_command cli_bundle_commands[]; extern const size_t cli_bundle_command_count;
-extern const struct cli_command cli_hex_commands[]; extern const size_t cli_hex_command_count;
+extern const struct cli_command cli_asset_commands[];
+extern const size_t cli_asset_command_count;
+extern const struct cli_command cli_bundle_commands[];
+extern const size_t cli_bundle_command_count;
+extern const struct cli_command cli_bundle_check_commands[];
+extern const size_t cli_bundle_check_command_count;
+extern const struct cli_command cli_hex_commands[];
+extern const size_t cli_hex_command_count;
 
-/* "otakit: FILE: message" on stderr. */
-void cli_error(const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* Usage error: message plus a pointer to help; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* getopt rejected an option of command: says which, once; returns EXIT_USAGE. */
+int cli_bad_usage(const char *command, char **argv);
 /* Message for an otakit error code from a failed file operation (uses errno for OTK_EIO). */
 const char *cli_strerror(int err);
+
+/*
+ * Where a command reports what it wrote: stdout, or stderr when the output
+ * itself goes to stdout ("-o -"), so the report never mixes with the data.
+ */
+FILE *cli_report(const char *out);
+/* An existing output that needs --force ("-", standard output, never does). */
+bool cli_output_taken(const char *out, bool force);
 
 /* Reads a file, printing the error itself; NULL on failure. */
 uint8_t *cli_read_file(const char *path, size_t *len);
 /* Writes a file, printing the error itself; false on failure. */
 bool cli_write_file(const char *path, const void *buf, size_t len, bool force);
+
+/*
+ * Outputs of several files (stage.c): cli_stage_open() makes a private
+ * staging folder for target (inside it when it is an existing folder, else
+ * beside it; "out/" names the folder out); cli_stage_mkdir() and
+ * cli_stage_write() fill it (paths relative to the target); commit renames
+ * it into place (or its files into the existing folder) and abort removes
+ * it.  Print their own errors.
+ */
+struct cli_stage {
+	char *target;
+	char *dir;
+	bool into_existing;
+	int slot;
+};
+bool cli_stage_open(struct cli_stage *s, const char *target);
+bool cli_stage_mkdir(const struct cli_stage *s, const char *rel);
+bool cli_stage_write(const struct cli_stage *s, const char *rel, const void *data, size_t len);
+bool cli_stage_commit(struct cli_stage *s);
+void cli_stage_abort(struct cli_stage *s);
+/* rm -r without following symbolic links. */
+void cli_remove_tree(const char *dir);
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void cli_hex(const uint8_t *p, size_t n, char *out);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "inspect.h"
+#include "otk/describe.h"
 #include "otk/error.h"
 #include "otk/file.h"
 #include "otk/modtool.h"
@@ -28,7 +29,7 @@ static int cmd_inspect(int argc, char **argv)
 		switch (c) {
 		case OPT_JSON: json = true; break;
 		case 'v': verbose = true; break;
-		default: return cli_usage_error("binary inspect", "binary inspect: bad option");
+		default: return cli_bad_usage("binary inspect", argv);
 		}
 	}
 	if (optind >= argc)
@@ -38,7 +39,7 @@ static int cmd_inspect(int argc, char **argv)
 	json_t *all = json_array();
 	for (int i = optind; i < argc; i++) {
 		bool valid;
-		json_t *f = inspect_file(argv[i], &valid);
+		json_t *f = otk_describe_file(argv[i], &valid);
 		if (!valid)
 			status = 1;
 		if (json) {
@@ -60,8 +61,7 @@ static int cmd_inspect(int argc, char **argv)
 
 /* Shared option parsing for commands that write one output file. */
 struct out_opts {
-	const char *out;
-	bool force;
+	struct cli_out out;
 	int level;
 	int window;
 };
@@ -69,23 +69,21 @@ struct out_opts {
 static int parse_out_opts(int argc, char **argv, const char *cmd, struct out_opts *o, bool compress)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
+		CLI_OUT_OPTIONS,
 		{ "level", required_argument, NULL, OPT_LEVEL },
 		{ "window-bits", required_argument, NULL, OPT_WINDOW },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	char *end;
-	o->out = NULL;
-	o->force = false;
+	o->out = (struct cli_out){ 0 };
 	o->level = 6;
 	o->window = 15;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
+		if (cli_out_option(&o->out, c))
+			continue;
 		switch (c) {
-		case 'o': o->out = optarg; break;
-		case 'f': o->force = true; break;
 		case OPT_LEVEL:
 			o->level = (int)strtol(optarg, &end, 10);
 			if (!compress || *end || o->level < 0 || o->level > 9)
@@ -96,7 +94,7 @@ static int parse_out_opts(int argc, char **argv, const char *cmd, struct out_opt
 			if (!compress || *end || o->window < 9 || o->window > 15)
 				return cli_usage_error(cmd, "%s: --window-bits takes 9..15", cmd);
 			break;
-		default: return cli_usage_error(cmd, "%s: bad option", cmd);
+		default: return cli_bad_usage(cmd, argv);
 		}
 	}
 	return 0;
@@ -108,7 +106,7 @@ static int cmd_compress(int argc, char **argv)
 	int rc = parse_out_opts(argc, argv, "binary compress", &o, true);
 	if (rc)
 		return rc;
-	if (optind + 1 != argc || !o.out)
+	if (optind + 1 != argc || !o.out.path)
 		return cli_usage_error("binary compress", "binary compress: need one FILE and -o OUT");
 	const char *in = argv[optind];
 	size_t len, out_len;
@@ -131,9 +129,9 @@ static int cmd_compress(int argc, char **argv)
 		cli_error(in, "cannot compress: %s", otk_strerror(rc));
 		return 1;
 	}
-	bool ok = cli_write_file(o.out, out, out_len, o.force);
+	bool ok = cli_write_file(o.out.path, out, out_len, o.out.force);
 	if (ok)
-		printf("%s: %zu -> %zu bytes (%.1f%%)\n", o.out, len, out_len,
+		fprintf(cli_report(o.out.path), "%s: %zu -> %zu bytes (%.1f%%)\n", cli_shown(o.out.path), len, out_len,
 		       len ? 100.0 * (double)out_len / (double)len : 0.0);
 	free(out);
 	return ok ? 0 : 1;
@@ -145,7 +143,7 @@ static int cmd_decompress(int argc, char **argv)
 	int rc = parse_out_opts(argc, argv, "binary decompress", &o, false);
 	if (rc)
 		return rc;
-	if (optind + 1 != argc || !o.out)
+	if (optind + 1 != argc || !o.out.path)
 		return cli_usage_error("binary decompress", "binary decompress: need one FILE and -o OUT");
 	const char *in = argv[optind];
 	size_t len, out_len;
@@ -161,9 +159,9 @@ static int cmd_decompress(int argc, char **argv)
 		cli_error(in, "cannot decompress: %s", why);
 		return 1;
 	}
-	bool ok = cli_write_file(o.out, out, out_len, o.force);
+	bool ok = cli_write_file(o.out.path, out, out_len, o.out.force);
 	if (ok)
-		printf("%s: %zu -> %zu bytes\n", o.out, len, out_len);
+		fprintf(cli_report(o.out.path), "%s: %zu -> %zu bytes\n", cli_shown(o.out.path), len, out_len);
 	free(out);
 	return ok ? 0 : 1;
 }
@@ -175,7 +173,7 @@ static int cmd_combine(int argc, char **argv)
 	if (rc)
 		return rc;
 	int n = argc - optind;
-	if (n < 2 || !o.out)
+	if (n < 2 || !o.out.path)
 		return cli_usage_error("binary combine", "binary combine: need two or more FILEs and -o OUT");
 	uint8_t **bufs = calloc((size_t)n, sizeof *bufs);
 	size_t *lens = calloc((size_t)n, sizeof *lens);
@@ -210,8 +208,8 @@ static int cmd_combine(int argc, char **argv)
 		cli_error(NULL, "cannot combine: %s", otk_strerror(rc));
 		goto out;
 	}
-	if (cli_write_file(o.out, out, out_len, o.force)) {
-		printf("%s: %d modules, %zu bytes\n", o.out, n, out_len);
+	if (cli_write_file(o.out.path, out, out_len, o.out.force)) {
+		fprintf(cli_report(o.out.path), "%s: %d modules, %zu bytes\n", cli_shown(o.out.path), n, out_len);
 		status = 0;
 	}
 	free(out);
@@ -251,7 +249,7 @@ static int cmd_split(int argc, char **argv)
 	}
 	/* Output names: PREFIX-1.bin, PREFIX-2.bin ...; PREFIX defaults to the input without .bin */
 	char prefix[4096];
-	const char *base = o.out ? o.out : in;
+	const char *base = o.out.path ? o.out.path : in;
 	size_t bl = strlen(base);
 	if (bl > 4 && strcmp(base + bl - 4, ".bin") == 0)
 		bl -= 4;
@@ -261,7 +259,7 @@ static int cmd_split(int argc, char **argv)
 	prefix[bl] = 0;
 	/* Refuse before writing anything, so a clash leaves no partial set. */
 	char path[4096 + 32];
-	for (size_t i = 0; i < n && !o.force; i++) {
+	for (size_t i = 0; i < n && !o.out.force; i++) {
 		snprintf(path, sizeof path, "%s-%zu.bin", prefix, i + 1);
 		if (otk_file_exists(path)) {
 			cli_error(path, "already exists (use --force to replace it)");
@@ -269,29 +267,27 @@ static int cmd_split(int argc, char **argv)
 			return 1;
 		}
 	}
-	int status = 0;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "%s-%zu.bin", prefix, i + 1);
-		if (!cli_write_file(path, parts[i].data, parts[i].len, o.force)) {
-			status = 1;
-			break;
-		}
-		printf("%s: %zu bytes\n", path, parts[i].len);
+	/* Staged in the prefix's folder and moved into place: all parts or none. */
+	const char *slash = strrchr(prefix, '/');
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - prefix) + 1 : 1, slash ? prefix : ".");
+	const char *stem = slash ? slash + 1 : prefix;
+	struct cli_stage st;
+	bool ok = cli_stage_open(&st, dir);
+	for (size_t i = 0; ok && i < n; i++) {
+		snprintf(path, sizeof path, "%s-%zu.bin", stem, i + 1);
+		ok = cli_stage_write(&st, path, parts[i].data, parts[i].len);
 	}
+	if (ok)
+		ok = cli_stage_commit(&st);
+	else
+		cli_stage_abort(&st);
+	for (size_t i = 0; ok && i < n; i++)
+		printf("%s-%zu.bin: %zu bytes\n", cli_shown(prefix), i + 1, parts[i].len);
 	otk_module_parts_free(parts, n);
-	return status;
+	return ok ? 0 : 1;
 }
 
-
-static bool parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (!*s || *end || x > 0xFFFFFFFFull)
-		return false;
-	*v = (uint32_t)x;
-	return true;
-}
 
 static int function_from_name(const char *s)
 {
@@ -299,7 +295,7 @@ static int function_from_name(const char *s)
 		if (strcmp(s, otk_function_short_name((uint8_t)f)) == 0)
 			return f;
 	uint32_t v;
-	if (parse_u32(s, &v) && v <= 255)
+	if (cli_parse_u32(s, &v) && v <= 255)
 		return (int)v;
 	return -1;
 }
@@ -325,11 +321,80 @@ static bool default_user_start(const struct otk_platform *p, uint32_t total, uin
 	}
 }
 
-static int cmd_create(int argc, char **argv)
+/* binary create's command line. */
+struct create_args {
+	struct cli_out out;
+	struct otk_module_spec spec;
+	const struct otk_platform *plat;
+	bool have_start;
+	int ndeps;
+};
+
+/* One option of binary create; 0 when taken, else the exit status. */
+static int create_option(struct create_args *a, int c, char **argv)
+{
+	const char *cmd = "binary create";
+	struct otk_prefix *p = &a->spec.prefix;
+	uint32_t v;
+	switch (c) {
+	case 'p':
+		a->plat = otk_platform_by_name(optarg);
+		if (!a->plat && cli_parse_u32(optarg, &v) && v <= 0xFFFF)
+			a->plat = otk_platform_by_id((uint16_t)v);
+		if (!a->plat)
+			return cli_usage_error(cmd, "%s: unknown platform '%s'", cmd, optarg);
+		return 0;
+	case 'F': {
+		int f = function_from_name(optarg);
+		if (f < 0)
+			return cli_usage_error(cmd, "%s: unknown function '%s' (system, user, "
+						    "bootloader, ncp, radio, asset, mono)", cmd, optarg);
+		p->function = (uint8_t)f;
+		return 0;
+	}
+	case 'i':
+		if (!cli_parse_u32(optarg, &v) || v > 255)
+			return cli_usage_error(cmd, "%s: --index takes 0..255", cmd);
+		p->index = (uint8_t)v;
+		return 0;
+	case 'v':
+		if (!cli_parse_u32(optarg, &v) || v > 0xFFFF)
+			return cli_usage_error(cmd, "%s: --version takes 0..65535", cmd);
+		p->version = (uint16_t)v;
+		return 0;
+	case 's':
+		if (!cli_parse_u32(optarg, &a->spec.start))
+			return cli_usage_error(cmd, "%s: bad --start address '%s'", cmd, optarg);
+		a->have_start = true;
+		return 0;
+	case 'd': {
+		char fn[32];
+		unsigned idx, ver;
+		int f;
+		if (a->ndeps == 2 || sscanf(optarg, "%31[^:]:%u:%u", fn, &idx, &ver) != 3 ||
+		    (f = function_from_name(fn)) < 0 || idx > 255 || ver > 0xFFFF)
+			return cli_usage_error(cmd, "%s: --depends takes FUNCTION:INDEX:VERSION, "
+						    "at most twice (e.g. system:1:5500)", cmd);
+		p->dep[a->ndeps++] = (struct otk_dependency){ (uint8_t)f, (uint8_t)idx, (uint16_t)ver };
+		return 0;
+	}
+	case 'P': {
+		unsigned id, ver;
+		if (sscanf(optarg, "%u:%u", &id, &ver) != 2 || id > 0xFFFF || ver > 0xFFFF)
+			return cli_usage_error(cmd, "%s: --product takes ID:VERSION", cmd);
+		a->spec.product = true;
+		a->spec.product_id = (uint16_t)id;
+		a->spec.product_version = (uint16_t)ver;
+		return 0;
+	}
+	}
+	return cli_bad_usage(cmd, argv);
+}
+
+static int parse_create(int argc, char **argv, struct create_args *a)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
+		CLI_OUT_OPTIONS,
 		{ "platform", required_argument, NULL, 'p' },
 		{ "function", required_argument, NULL, 'F' },
 		{ "index", required_argument, NULL, 'i' },
@@ -339,122 +404,61 @@ static int cmd_create(int argc, char **argv)
 		{ "product", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = "binary create";
-	const char *out = NULL;
-	bool force = false, have_start = false;
-	struct otk_module_spec spec;
-	const struct otk_platform *plat = NULL;
-	int ndeps = 0, c;
-	uint32_t v;
-
-	memset(&spec, 0, sizeof spec);
-	spec.prefix.function = OTK_FUNC_USER;
-	spec.prefix.index = 1;
+	int c, rc;
+	memset(a, 0, sizeof *a);
+	a->spec.prefix.function = OTK_FUNC_USER;
+	a->spec.prefix.index = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'f': force = true; break;
-		case 'p':
-			plat = otk_platform_by_name(optarg);
-			if (!plat && parse_u32(optarg, &v) && v <= 0xFFFF)
-				plat = otk_platform_by_id((uint16_t)v);
-			if (!plat)
-				return cli_usage_error(cmd, "%s: unknown platform '%s'", cmd, optarg);
-			break;
-		case 'F': {
-			int f = function_from_name(optarg);
-			if (f < 0)
-				return cli_usage_error(cmd, "%s: unknown function '%s' (system, user, "
-							    "bootloader, ncp, radio, asset, mono)", cmd, optarg);
-			spec.prefix.function = (uint8_t)f;
-			break;
-		}
-		case 'i':
-			if (!parse_u32(optarg, &v) || v > 255)
-				return cli_usage_error(cmd, "%s: --index takes 0..255", cmd);
-			spec.prefix.index = (uint8_t)v;
-			break;
-		case 'v':
-			if (!parse_u32(optarg, &v) || v > 0xFFFF)
-				return cli_usage_error(cmd, "%s: --version takes 0..65535", cmd);
-			spec.prefix.version = (uint16_t)v;
-			break;
-		case 's':
-			if (!parse_u32(optarg, &spec.start))
-				return cli_usage_error(cmd, "%s: bad --start address '%s'", cmd, optarg);
-			have_start = true;
-			break;
-		case 'd': {
-			char fn[32];
-			unsigned idx, ver;
-			int f;
-			if (ndeps == 2 || sscanf(optarg, "%31[^:]:%u:%u", fn, &idx, &ver) != 3 ||
-			    (f = function_from_name(fn)) < 0 || idx > 255 || ver > 0xFFFF)
-				return cli_usage_error(cmd, "%s: --depends takes FUNCTION:INDEX:VERSION, "
-							    "at most twice (e.g. system:1:5500)", cmd);
-			spec.prefix.dep[ndeps++] = (struct otk_dependency){ (uint8_t)f, (uint8_t)idx,
-									    (uint16_t)ver };
-			break;
-		}
-		case 'P': {
-			unsigned id, ver;
-			if (sscanf(optarg, "%u:%u", &id, &ver) != 2 || id > 0xFFFF || ver > 0xFFFF)
-				return cli_usage_error(cmd, "%s: --product takes ID:VERSION", cmd);
-			spec.product = true;
-			spec.product_id = (uint16_t)id;
-			spec.product_version = (uint16_t)ver;
-			break;
-		}
-		default: return cli_usage_error(cmd, "%s: bad option", cmd);
-		}
-	}
-	if (optind + 1 != argc || !out || !plat)
-		return cli_usage_error(cmd, "%s: need BODY, --platform and -o OUT", cmd);
-	spec.prefix.platform = plat->id;
-	if (!spec.product) {
+	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1)
+		if (!cli_out_option(&a->out, c) && (rc = create_option(a, c, argv)) != 0)
+			return rc;
+	if (optind + 1 != argc || !a->out.path || !a->plat)
+		return cli_usage_error("binary create", "binary create: need BODY, --platform and -o OUT");
+	a->spec.prefix.platform = a->plat->id;
+	if (!a->spec.product) {
 		/* Modules built today carry product data; 0xFFFF means none. */
-		spec.product = true;
-		spec.product_id = 0xFFFF;
-		spec.product_version = 0xFFFF;
+		a->spec.product = true;
+		a->spec.product_id = 0xFFFF;
+		a->spec.product_version = 0xFFFF;
 	}
+	return 0;
+}
 
+static int cmd_create(int argc, char **argv)
+{
+	struct create_args a;
+	int rc = parse_create(argc, argv, &a);
+	if (rc)
+		return rc;
 	const char *in = argv[optind];
-	size_t len;
+	size_t len, out_len = 0;
 	uint8_t *body = cli_read_file(in, &len);
 	if (!body)
 		return 1;
 	size_t cap = len + OTK_PREFIX_SIZE + OTK_SUFFIX_PRODUCT + OTK_CRC_SIZE;
+	if (!a.have_start && (a.spec.prefix.function != OTK_FUNC_USER ||
+			      !default_user_start(a.plat, (uint32_t)cap, &a.spec.start))) {
+		free(body);
+		return cli_usage_error("binary create", "binary create: --start is required for "
+				       "this module");
+	}
 	uint8_t *buf = malloc(cap);
-	size_t out_len = 0;
-	int rc = OTK_ENOMEM;
-	if (buf) {
-		if (!have_start && (spec.prefix.function != OTK_FUNC_USER ||
-				    !default_user_start(plat, (uint32_t)cap, &spec.start))) {
-			free(body);
-			free(buf);
-			return cli_usage_error(cmd, "%s: --start is required for this module", cmd);
-		}
-		rc = otk_module_build(&spec, body, len, buf, cap, &out_len);
-	}
+	rc = buf ? otk_module_build(&a.spec, body, len, buf, cap, &out_len) : OTK_ENOMEM;
 	free(body);
-	if (rc < 0) {
+	uint32_t max = a.spec.prefix.function == OTK_FUNC_USER ? otk_platform_user_max_size(a.plat) : 0;
+	bool ok = false;
+	if (rc < 0)
 		cli_error(in, "cannot build a module: %s", otk_strerror(rc));
-		free(buf);
-		return 1;
-	}
-	uint32_t max = spec.prefix.function == OTK_FUNC_USER ? otk_platform_user_max_size(plat) : 0;
-	if (max && out_len > max) {
+	else if (max && out_len > max)
 		cli_error(in, "the module is %zu bytes, %zu over the %s user part limit of %u bytes",
-			  out_len, out_len - max, plat->name, max);
-		free(buf);
-		return 1;
-	}
-	bool ok = cli_write_file(out, buf, out_len, force);
+			  out_len, out_len - max, a.plat->name, max);
+	else
+		ok = cli_write_file(a.out.path, buf, out_len, a.out.force);
 	if (ok)
-		printf("%s: %s %u version %u for %s, %zu bytes at 0x%08x\n", out,
-		       otk_function_name(spec.prefix.function), spec.prefix.index, spec.prefix.version,
-		       plat->name, out_len, spec.start);
+		fprintf(cli_report(a.out.path), "%s: %s %u version %u for %s, %zu bytes at 0x%08x\n",
+			cli_shown(a.out.path),
+		       otk_function_name(a.spec.prefix.function), a.spec.prefix.index,
+		       a.spec.prefix.version, a.plat->name, out_len, a.spec.start);
 	free(buf);
 	return ok ? 0 : 1;
 }

@@ -4,7 +4,7 @@
  * scan in host/src/memimage.c; this file holds the restore-image policy
  * (what may be placed where) and the messages.  See docs/hex.md.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "otk/dos_version.h"
 #include "otk/error.h"
 #include "otk/file.h"
 #include "otk/hex.h"
@@ -24,23 +25,9 @@
 enum { OPT_RECLEN = 0x100, OPT_LF, OPT_USER, OPT_SYSTEM, OPT_BOOTLOADER, OPT_SOFTDEVICE,
        OPT_BASE };
 
-static bool parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (*end || errno || x > 0xFFFFFFFFull)
-		return false;
-	*v = (uint32_t)x;
-	return true;
-}
-
 /* Output options shared by the commands that write hex. */
 struct hexout {
-	const char *out;
-	bool force;
+	struct cli_out o;
 	struct otk_hex_write_opts w;
 };
 
@@ -48,11 +35,11 @@ struct hexout {
 static int hexout_opt(struct hexout *h, int c, const char *cmd)
 {
 	uint32_t v;
+	if (cli_out_option(&h->o, c))
+		return 1;
 	switch (c) {
-	case 'o': h->out = optarg; return 1;
-	case 'f': h->force = true; return 1;
 	case OPT_RECLEN:
-		if (!parse_u32(optarg, &v) || v < 1 || v > 255)
+		if (!cli_parse_u32(optarg, &v) || v < 1 || v > 255)
 			return -cli_usage_error(cmd, "%s: --record-length takes 1..255", cmd);
 		h->w.record_len = v;
 		return 1;
@@ -62,8 +49,7 @@ static int hexout_opt(struct hexout *h, int c, const char *cmd)
 }
 
 #define HEXOUT_LONGOPTS                                                  \
-	{ "output", required_argument, NULL, 'o' },                      \
-	{ "force", no_argument, NULL, 'f' },                             \
+	CLI_OUT_OPTIONS,                                                 \
 	{ "record-length", required_argument, NULL, OPT_RECLEN },        \
 	{ "lf", no_argument, NULL, OPT_LF }
 
@@ -73,16 +59,16 @@ static int hexout_opt(struct hexout *h, int c, const char *cmd)
 	"  --record-length N      data bytes per record, 1..255 (default 16)\n"         \
 	"  --lf                   LF line endings (default CRLF)\n"
 
-/* Streams img to h->out (temp file, fsync, link/rename); prints its own errors. */
+/* Streams img to h->o.path (temp file, fsync, link/rename); prints its own errors. */
 static bool write_hex(const struct otk_memimage *img, const struct hexout *h)
 {
-	int rc = otk_hex_write_file(img, &h->w, h->out, h->force);
+	int rc = otk_hex_write_file(img, &h->w, h->o.path, h->o.force);
 	if (rc == OTK_EEXIST) {
-		cli_error(h->out, "already exists (use --force to replace it)");
+		cli_error(h->o.path, "already exists (use --force to replace it)");
 		return false;
 	}
 	if (rc != OTK_OK) {
-		cli_error(h->out, "cannot write: %s", cli_strerror(rc));
+		cli_error(h->o.path, "cannot write: %s", cli_strerror(rc));
 		return false;
 	}
 	return true;
@@ -143,7 +129,7 @@ static void split_at(char *arg, const char **path, bool *has_addr, uint32_t *add
 	if (!at || otk_file_exists(arg))
 		return;
 	uint32_t v;
-	if (parse_u32(at + 1, &v)) {
+	if (cli_parse_u32(at + 1, &v)) {
 		*at = 0;
 		*has_addr = true;
 		*addr = v;
@@ -161,9 +147,9 @@ static int cmd_from_bin(int argc, char **argv)
 		if ((r = hexout_opt(&h, c, cmd)) < 0)
 			return -r;
 		if (r == 0)
-			return cli_usage_error(cmd, "%s: bad option", cmd);
+			return cli_bad_usage(cmd, argv);
 	}
-	if (optind >= argc || !h.out)
+	if (optind >= argc || !h.o.path)
 		return cli_usage_error(cmd, "%s: need one or more FILE[@ADDR] and -o OUT", cmd);
 
 	struct otk_memimage img;
@@ -201,7 +187,8 @@ static int cmd_from_bin(int argc, char **argv)
 		}
 	}
 	if (write_hex(&img, &h)) {
-		printf("%s: %zu regions, %llu bytes\n", h.out, otk_memimage_count(&img),
+		size_t nr = otk_memimage_count(&img);
+		fprintf(cli_report(h.o.path), "%s: %zu region%s, %llu bytes\n", cli_shown(h.o.path), nr, nr == 1 ? "" : "s",
 		       (unsigned long long)img.total);
 		status = 0;
 	}
@@ -214,64 +201,64 @@ out:
 
 static int cmd_to_bin(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = "hex to-bin", *dir = NULL;
-	bool force = false;
+	static const struct option opts[] = { CLI_OUT_OPTIONS, { NULL, 0, NULL, 0 } };
+	const char *cmd = "hex to-bin";
+	struct cli_out o = { 0 };
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': dir = optarg; break;
-		case 'f': force = true; break;
-		default: return cli_usage_error(cmd, "%s: bad option", cmd);
-		}
-	}
+	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1)
+		if (!cli_out_option(&o, c))
+			return cli_bad_usage(cmd, argv);
+	const char *dir = o.path;
+	bool force = o.force;
 	if (optind + 1 != argc || !dir)
 		return cli_usage_error(cmd, "%s: need one IN.hex and -o DIR", cmd);
 	const char *in = argv[optind];
 	struct otk_memimage img;
+	struct cli_stage st;
 	otk_memimage_init(&img);
 	int status = 1;
-	char **names = NULL;
-	size_t n = 0;
 	if (!read_hex_file(in, &img, NULL))
 		goto out;
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		cli_error(dir, "cannot create directory: %s", strerror(errno));
-		goto out;
-	}
-	n = otk_memimage_count(&img);
-	names = calloc(n ? n : 1, sizeof *names);
-	if (!names)
-		goto out;
+	size_t n = otk_memimage_count(&img);
 	/* Check every name before writing any. */
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(dir) + 20;
-		names[i] = malloc(l);
-		if (!names[i])
+	char name[32], *path = NULL;
+	for (size_t i = 0; i < n && !force; i++) {
+		snprintf(name, sizeof name, "0x%08x.bin", otk_memimage_region(&img, i)->addr);
+		if (asprintf(&path, "%s/%s", dir, name) < 0)
 			goto out;
-		snprintf(names[i], l, "%s/0x%08x.bin", dir, otk_memimage_region(&img, i)->addr);
-		if (!force && otk_file_exists(names[i])) {
-			cli_error(names[i], "already exists (use --force to replace it)");
+		bool clash = otk_file_exists(path);
+		if (clash)
+			cli_error(path, "already exists (use --force to replace it)");
+		free(path);
+		if (clash)
+			goto out;
+	}
+	/* All files appear at once (staged, then moved) or none. */
+	if (!cli_stage_open(&st, dir))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct otk_memregion *r = otk_memimage_region(&img, i);
+		snprintf(name, sizeof name, "0x%08x.bin", r->addr);
+		if (!cli_stage_write(&st, name, r->data, r->len)) {
+			cli_stage_abort(&st);
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
+	if (!cli_stage_commit(&st))
+		goto out;
+	size_t dl = strlen(dir);
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--; /* "parts/" is the folder parts */
+	char *folder = strndup(dir, dl);
+	for (size_t i = 0; folder && i < n; i++) {
 		const struct otk_memregion *r = otk_memimage_region(&img, i);
-		if (!cli_write_file(names[i], r->data, r->len, force))
-			goto out;
-		printf("%s: 0x%08x-0x%08llx, %u bytes\n", names[i], r->addr,
-		       (unsigned long long)r->addr + r->len - 1, r->len);
+		printf("%s/0x%08x.bin: 0x%08x-0x%08llx, %u bytes\n", cli_shown(folder), r->addr,
+		       r->addr, (unsigned long long)r->addr + r->len, r->len);
 	}
+	free(folder);
 	status = 0;
 out:
-	for (size_t i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
 	otk_memimage_deinit(&img);
 	return status;
 }
@@ -289,9 +276,9 @@ static int cmd_merge(int argc, char **argv)
 		if ((r = hexout_opt(&h, c, cmd)) < 0)
 			return -r;
 		if (r == 0)
-			return cli_usage_error(cmd, "%s: bad option", cmd);
+			return cli_bad_usage(cmd, argv);
 	}
-	if (optind >= argc || !h.out)
+	if (optind >= argc || !h.o.path)
 		return cli_usage_error(cmd, "%s: need one or more IN.hex and -o OUT", cmd);
 	struct otk_memimage all;
 	otk_memimage_init(&all);
@@ -301,8 +288,10 @@ static int cmd_merge(int argc, char **argv)
 		if (!read_hex_file(argv[i], &all, NULL))
 			goto out;
 	if (write_hex(&all, &h)) {
-		printf("%s: %d files, %zu regions, %llu bytes\n", h.out, argc - optind,
-		       otk_memimage_count(&all), (unsigned long long)all.total);
+		size_t nr = otk_memimage_count(&all);
+		fprintf(cli_report(h.o.path), "%s: %d file%s, %zu region%s, %llu bytes\n", cli_shown(h.o.path), argc - optind,
+		       argc - optind == 1 ? "" : "s", nr, nr == 1 ? "" : "s",
+		       (unsigned long long)all.total);
 		status = 0;
 	}
 out:
@@ -328,6 +317,21 @@ static enum dep_state dep_check(const struct otk_dependency *d, const struct otk
 	return DEP_ABSENT;
 }
 
+/*
+ * " (Device OS 5.5.0)" after a system part version the table knows (inside
+ * parentheses already: ", Device OS 5.5.0,"), else "".
+ */
+static const char *dos_words(uint8_t function, uint16_t version, bool inner, char *buf, size_t n)
+{
+	const struct otk_dos_release *r = function == OTK_FUNC_SYSTEM
+						  ? otk_dos_release_by_system_version(version) : NULL;
+	if (r)
+		snprintf(buf, n, inner ? ", Device OS %s," : " (Device OS %s)", r->version);
+	else
+		buf[0] = 0;
+	return buf;
+}
+
 /* Number of dependencies Device OS looks at (dep 2 only when dep 1 is set). */
 static int dep_count(const struct otk_prefix *p)
 {
@@ -345,7 +349,7 @@ static int cmd_inspect(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		return cli_usage_error(cmd, "%s: bad option", cmd);
+		return cli_bad_usage(cmd, argv);
 	if (optind >= argc)
 		return cli_usage_error(cmd, "%s: no IN.hex given", cmd);
 	int status = 0;
@@ -362,8 +366,9 @@ static int cmd_inspect(int argc, char **argv)
 			continue;
 		}
 		size_t n = otk_memimage_count(&img);
-		printf("%s: %zu regions, %llu bytes, %lu records%s%s\n", in, n,
-		       (unsigned long long)img.total, info.records,
+		printf("%s: %zu region%s, %llu bytes, %lu record%s%s%s\n", cli_shown(in), n,
+		       n == 1 ? "" : "s", (unsigned long long)img.total, info.records,
+		       info.records == 1 ? "" : "s",
 		       info.used_segment ? ", 02 segment records" : "",
 		       info.eof ? "" : ", no end-of-file record");
 		if (info.has_start_linear)
@@ -371,7 +376,7 @@ static int cmd_inspect(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			const struct otk_memregion *r = otk_memimage_region(&img, i);
 			printf(" region 0x%08x-0x%08llx %10u bytes\n", r->addr,
-			       (unsigned long long)r->addr + r->len - 1, r->len);
+			       (unsigned long long)r->addr + r->len, r->len);
 		}
 		struct otk_image_module *mods;
 		size_t nm;
@@ -386,7 +391,8 @@ static int cmd_inspect(int argc, char **argv)
 			const struct otk_image_module *m = &mods[i];
 			char d[160];
 			describe(&m->prefix, d, sizeof d);
-			printf(" module 0x%08x-0x%08x %s\n", m->addr, m->addr + m->size - 1, d);
+			printf(" module 0x%08x-0x%08llx %s\n", m->addr,
+			       (unsigned long long)m->addr + m->size, d);
 			if (m->crc_ok) {
 				printf("  CRC-32 ok (%08x)\n", m->crc_stored);
 			} else {
@@ -398,12 +404,17 @@ static int cmd_inspect(int argc, char **argv)
 				const struct otk_dependency *dp = &m->prefix.dep[k];
 				const struct otk_image_module *by;
 				enum dep_state st = dep_check(dp, mods, nm, &by);
-				printf("  needs %s %u version >= %u: ", otk_function_name(dp->function),
-				       dp->index, dp->version);
+				char w1[48], w2[48];
+				printf("  needs %s %u version >= %u%s: ", otk_function_name(dp->function),
+				       dp->index, dp->version,
+				       dos_words(dp->function, dp->version, false, w1, sizeof w1));
 				if (st == DEP_OK)
-					printf("ok (version %u at 0x%08x)\n", by->prefix.version, by->addr);
+					printf("ok (version %u%s at 0x%08x)\n", by->prefix.version,
+					       dos_words(dp->function, by->prefix.version, true, w2, sizeof w2),
+					       by->addr);
 				else if (st == DEP_OLDER) {
-					printf("NOT satisfied (version %u at 0x%08x)\n", by->prefix.version,
+					printf("NOT satisfied (version %u%s at 0x%08x)\n", by->prefix.version,
+					       dos_words(dp->function, by->prefix.version, true, w2, sizeof w2),
 					       by->addr);
 					status = 1;
 				} else
@@ -456,6 +467,13 @@ struct part {
 	const char *what;      /* "user part" ... for messages */
 };
 
+/* Where a part went, for the report once the image is written. */
+struct placed {
+	char desc[160];
+	uint32_t at;
+	uint64_t end;          /* exclusive */
+};
+
 struct gen {
 	struct otk_memimage img;
 	struct otk_image_module *mods;
@@ -483,152 +501,185 @@ static bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 	return a0 < b1 && b0 < a1;
 }
 
-/*
- * Place one .bin part: check it, remove the module it replaces (same
- * function and index), refuse overlaps with other modules or with data that
- * is not erased flash (0xFF), then write it.
- */
-static bool place_part(struct gen *g, const struct part *pt)
-{
+/* A part read and checked, ready to place. */
+struct placing {
+	uint8_t *buf;
 	size_t len;
-	bool ok = false;
-	uint8_t *buf = cli_read_file(pt->path, &len);
-	if (!buf)
-		return false;
 	struct otk_module m;
-	int rc = otk_module_parse(buf, len, &m);
-	char d[160];
+	uint32_t crc;
+	const uint8_t *data;   /* what goes to flash */
+	size_t dlen;
+	uint32_t at;
+	uint64_t end;          /* exclusive */
+	char desc[160];
+};
+
+/* Reads the part and checks it as a module that can be programmed as is. */
+static bool load_part(const struct gen *g, const struct part *pt, struct placing *pl)
+{
+	struct otk_module *m = &pl->m;
+	if (!(pl->buf = cli_read_file(pt->path, &pl->len)))
+		return false;
+	int rc = otk_module_parse(pl->buf, pl->len, m);
 	if (rc != OTK_OK) {
 		cli_error(pt->path, "not a valid module: %s", otk_strerror(rc));
-		goto out;
+		return false;
 	}
-	describe(&m.prefix, d, sizeof d);
-	if (m.size != len) {
-		cli_error(pt->path, "file is %zu bytes but its prefix says %u", len, m.size);
-		goto out;
+	describe(&m->prefix, pl->desc, sizeof pl->desc);
+	if (m->size != pl->len) {
+		cli_error(pt->path, "file is %zu bytes but its prefix says %u", pl->len, m->size);
+		return false;
 	}
-	uint32_t crc = otk_module_crc_compute(&m);
-	if (crc != m.crc_stored) {
-		cli_error(pt->path, "CRC-32 FAILED (stored %08x, computed %08x)", m.crc_stored, crc);
-		goto out;
+	pl->crc = otk_module_crc_compute(m);
+	if (pl->crc != m->crc_stored) {
+		cli_error(pt->path, "CRC-32 FAILED (stored %08x, computed %08x)", m->crc_stored,
+			  pl->crc);
+		return false;
 	}
-	if (m.prefix.flags & (OTK_FLAG_COMPRESSED | OTK_FLAG_COMBINED | OTK_FLAG_ENCRYPTED)) {
+	if (m->prefix.flags & (OTK_FLAG_COMPRESSED | OTK_FLAG_COMBINED | OTK_FLAG_ENCRYPTED)) {
 		cli_error(pt->path, "compressed, combined or encrypted modules cannot be programmed "
 			  "directly; decompress or split it first");
-		goto out;
+		return false;
 	}
-	if (pt->want >= 0 && m.prefix.function != pt->want) {
-		cli_error(pt->path, "is a %s, not a %s", d, pt->what);
-		goto out;
+	if (pt->want >= 0 && m->prefix.function != pt->want) {
+		cli_error(pt->path, "is a %s, not a %s", pl->desc, pt->what);
+		return false;
 	}
-	const struct otk_platform *plat = otk_platform_by_id(m.prefix.platform);
-	if (g->have_platform && m.prefix.platform != g->platform) {
+	if (g->have_platform && m->prefix.platform != g->platform) {
 		cli_error(pt->path, "built for %s (%u) but the image is for %s (%u)",
-			  platform_name(m.prefix.platform), m.prefix.platform,
+			  platform_name(m->prefix.platform), m->prefix.platform,
 			  platform_name(g->platform), g->platform);
-		goto out;
+		return false;
 	}
-	if (!g->have_platform) {
-		g->platform = m.prefix.platform;
-		g->have_platform = true;
-	}
-
 	/* What goes to flash: the whole file, or the body without module info. */
-	const uint8_t *data = buf;
-	size_t dlen = len;
-	uint32_t at = m.prefix.start;
-	if (m.prefix.flags & OTK_FLAG_DROP_MODULE_INFO) {
-		data = buf + m.prefix_offset + m.prefix_size;
-		size_t tail = (size_t)m.suffix_size + OTK_CRC_SIZE;
-		if (m.prefix_offset != 0 || m.prefix_size + tail > len) {
+	pl->data = pl->buf;
+	pl->dlen = pl->len;
+	pl->at = m->prefix.start;
+	if (m->prefix.flags & OTK_FLAG_DROP_MODULE_INFO) {
+		size_t tail = (size_t)m->suffix_size + OTK_CRC_SIZE;
+		if (m->prefix_offset != 0 || m->prefix_size + tail > pl->len) {
 			cli_error(pt->path, "DROP_MODULE_INFO module with an unexpected layout");
-			goto out;
+			return false;
 		}
-		dlen = len - m.prefix_size - tail;
+		pl->data = pl->buf + m->prefix_size;
+		pl->dlen = pl->len - m->prefix_size - tail;
 	}
-	uint64_t end = (uint64_t)at + dlen;
+	pl->end = (uint64_t)pl->at + pl->dlen;
+	return true;
+}
 
-	if (m.prefix.function == OTK_FUNC_USER && plat) {
-		uint32_t lo, hi;
-		uint32_t max = otk_platform_user_max_size(plat);
-		if (max && len > max) {
-			cli_error(pt->path, "%s is %zu bytes, more than the %u bytes of its slot", d,
-				  len, max);
-			goto out;
-		}
-		if (user_slot(plat, m.prefix.index, &lo, &hi) && (at < lo || end > hi)) {
-			cli_error(pt->path, "%s at 0x%08x-0x%08llx does not fit its slot "
-				  "0x%08x-0x%08x (too big or built for another slot)", d, at,
-				  (unsigned long long)end - 1, lo, hi - 1);
-			goto out;
-		}
+/* A user part must fit the slot of its index on its platform. */
+static bool fits_slot(const struct part *pt, const struct placing *pl)
+{
+	const struct otk_platform *plat = otk_platform_by_id(pl->m.prefix.platform);
+	if (pl->m.prefix.function != OTK_FUNC_USER || !plat)
+		return true;
+	uint32_t lo, hi;
+	uint32_t max = otk_platform_user_max_size(plat);
+	if (max && pl->len > max) {
+		cli_error(pt->path, "%s is %zu bytes, more than the %u bytes of its slot", pl->desc,
+			  pl->len, max);
+		return false;
 	}
+	if (user_slot(plat, pl->m.prefix.index, &lo, &hi) && (pl->at < lo || pl->end > hi)) {
+		cli_error(pt->path, "%s at 0x%08x-0x%08llx does not fit its slot 0x%08x-0x%08x "
+			  "(too big or built for another slot)", pl->desc, pl->at,
+			  (unsigned long long)pl->end, lo, hi);
+		return false;
+	}
+	return true;
+}
 
-	/* Remove the module this part replaces. */
+/*
+ * Removes the module the part replaces (same function, index and MCU).
+ * Radio stacks are stored stripped of their module info, so the old one is
+ * not found as a module: the data from its start to the end of its region
+ * (or the next module) goes.
+ */
+static int remove_replaced(struct gen *g, const struct placing *pl)
+{
+	const struct otk_prefix *p = &pl->m.prefix;
 	for (size_t i = 0; i < g->nmods; i++) {
 		struct otk_image_module *o = &g->mods[i];
-		if (o->prefix.function == m.prefix.function && o->prefix.index == m.prefix.index &&
-		    o->prefix.reserved == m.prefix.reserved) {
-			if (otk_memimage_erase(&g->img, o->addr, o->size) != OTK_OK)
-				goto nomem;
-			g->mods[i] = g->mods[--g->nmods];
-			i--;
+		if (o->prefix.function == p->function && o->prefix.index == p->index &&
+		    o->prefix.reserved == p->reserved) {
+			int rc = otk_memimage_erase(&g->img, o->addr, o->size);
+			if (rc != OTK_OK)
+				return rc;
+			g->mods[i--] = g->mods[--g->nmods];
 		}
 	}
-	/*
-	 * Radio stacks are stored stripped of their module info, so the old one
-	 * is not found as a module: drop the data from its start to the end of
-	 * its region (or the next module).
-	 */
-	if (m.prefix.flags & OTK_FLAG_DROP_MODULE_INFO) {
-		uint32_t avail;
-		if (otk_memimage_find(&g->img, at, &avail) >= 0) {
-			uint64_t stop = (uint64_t)at + avail;
-			for (size_t i = 0; i < g->nmods; i++)
-				if (g->mods[i].addr >= at && g->mods[i].addr < stop)
-					stop = g->mods[i].addr;
-			if (otk_memimage_erase(&g->img, at, stop - at) != OTK_OK)
-				goto nomem;
-		}
-	}
+	uint32_t avail;
+	if (!(p->flags & OTK_FLAG_DROP_MODULE_INFO) || otk_memimage_find(&g->img, pl->at, &avail) < 0)
+		return OTK_OK;
+	uint64_t stop = (uint64_t)pl->at + avail;
+	for (size_t i = 0; i < g->nmods; i++)
+		if (g->mods[i].addr >= pl->at && g->mods[i].addr < stop)
+			stop = g->mods[i].addr;
+	return otk_memimage_erase(&g->img, pl->at, stop - pl->at);
+}
+
+/* Refuses overlaps with other modules, and with data that is not erased flash (0xFF). */
+static bool space_free(const struct gen *g, const struct part *pt, const struct placing *pl)
+{
 	for (size_t i = 0; i < g->nmods; i++) {
 		const struct otk_image_module *o = &g->mods[i];
-		if (ranges_overlap(at, end, o->addr, (uint64_t)o->addr + o->size)) {
+		if (ranges_overlap(pl->at, pl->end, o->addr, (uint64_t)o->addr + o->size)) {
 			char od[160];
 			describe(&o->prefix, od, sizeof od);
-			cli_error(pt->path, "%s at 0x%08x-0x%08llx overlaps the %s at 0x%08x-0x%08x",
-				  d, at, (unsigned long long)end - 1, od, o->addr, o->addr + o->size - 1);
-			goto out;
+			cli_error(pt->path, "%s at 0x%08x-0x%08llx overlaps the %s at 0x%08x-0x%08llx",
+				  pl->desc, pl->at, (unsigned long long)pl->end, od, o->addr,
+				  (unsigned long long)o->addr + o->size);
+			return false;
 		}
 	}
-	/* Other data in the way must be erased flash (like the 0xD4000 wipe block). */
 	for (size_t i = 0; i < otk_memimage_count(&g->img); i++) {
 		const struct otk_memregion *r = otk_memimage_region(&g->img, i);
-		uint64_t lo = r->addr > at ? r->addr : at;
-		uint64_t re = (uint64_t)r->addr + r->len, hi = re < end ? re : end;
-		for (uint64_t a = lo; a < hi; a++)
+		uint64_t lo = r->addr > pl->at ? r->addr : pl->at;
+		uint64_t re = (uint64_t)r->addr + r->len, hi = re < pl->end ? re : pl->end;
+		for (uint64_t a = lo; a < hi; a++) {
 			if (r->data[a - r->addr] != 0xFF) {
 				cli_error(pt->path, "%s at 0x%08x-0x%08llx overlaps other data in the "
-					  "image at 0x%08llx", d, at, (unsigned long long)end - 1,
-					  (unsigned long long)a);
-				goto out;
+					  "image at 0x%08llx", pl->desc, pl->at,
+					  (unsigned long long)pl->end, (unsigned long long)a);
+				return false;
 			}
+		}
 	}
-	if (otk_memimage_write(&g->img, at, data, dlen, OTK_MEM_REPLACE, NULL) != OTK_OK)
-		goto nomem;
-	if (!(m.prefix.flags & OTK_FLAG_DROP_MODULE_INFO)) {
-		struct otk_image_module im = { at, m.size, m.prefix_offset, m.prefix, true,
-					       m.crc_stored, crc };
+	return true;
+}
+
+/*
+ * Place one .bin part: check it, remove the module it replaces, refuse
+ * overlaps, then write it.  Nothing is printed on success: the placements
+ * are reported once the whole image is written.
+ */
+static bool place_part(struct gen *g, const struct part *pt, struct placed *done)
+{
+	struct placing pl = { 0 };
+	bool ok = load_part(g, pt, &pl) && fits_slot(pt, &pl);
+	int rc = ok ? remove_replaced(g, &pl) : OTK_OK;
+	ok = ok && rc == OTK_OK && space_free(g, pt, &pl);
+	if (ok)
+		rc = otk_memimage_write(&g->img, pl.at, pl.data, pl.dlen, OTK_MEM_REPLACE, NULL);
+	if (ok && rc == OTK_OK && !(pl.m.prefix.flags & OTK_FLAG_DROP_MODULE_INFO)) {
+		struct otk_image_module im = { pl.at, pl.m.size, pl.m.prefix_offset, pl.m.prefix,
+					       true, pl.m.crc_stored, pl.crc };
 		if (!add_mod(g, &im))
-			goto nomem;
+			rc = OTK_ENOMEM;
 	}
-	printf("%s: %s at 0x%08x-0x%08llx\n", pt->path, d, at, (unsigned long long)end - 1);
-	ok = true;
-	goto out;
-nomem:
-	cli_error(pt->path, "out of memory");
-out:
-	free(buf);
+	if (rc != OTK_OK) {
+		cli_error(pt->path, "%s", otk_strerror(rc));
+		ok = false;
+	}
+	if (ok && !g->have_platform) {
+		g->platform = pl.m.prefix.platform;
+		g->have_platform = true;
+	}
+	memcpy(done->desc, pl.desc, sizeof done->desc);
+	done->at = pl.at;
+	done->end = pl.end;
+	free(pl.buf);
 	return ok;
 }
 
@@ -648,17 +699,20 @@ static bool check_deps(const struct gen *g, const char *path)
 		const struct otk_dependency *dp = &m.prefix.dep[k];
 		const struct otk_image_module *by;
 		enum dep_state st = dep_check(dp, g->mods, g->nmods, &by);
+		char w1[48], w2[48];
+		dos_words(dp->function, dp->version, false, w1, sizeof w1);
 		if (st == DEP_OLDER) {
-			cli_error(path, "needs %s %u version >= %u but the image has version %u",
-				  otk_function_name(dp->function), dp->index, dp->version,
-				  by->prefix.version);
+			cli_error(path, "needs %s %u version >= %u%s but the image has version %u%s",
+				  otk_function_name(dp->function), dp->index, dp->version, w1,
+				  by->prefix.version,
+				  dos_words(dp->function, by->prefix.version, false, w2, sizeof w2));
 			return false;
 		}
 		/* NCP firmware and radio stacks are not found as modules in images. */
 		if (st == DEP_ABSENT &&
 		    (dp->function == OTK_FUNC_SYSTEM || dp->function == OTK_FUNC_BOOTLOADER)) {
-			cli_error(path, "needs %s %u version >= %u but the image has none",
-				  otk_function_name(dp->function), dp->index, dp->version);
+			cli_error(path, "needs %s %u version >= %u%s but the image has none",
+				  otk_function_name(dp->function), dp->index, dp->version, w1);
 			return false;
 		}
 	}
@@ -674,7 +728,30 @@ static bool is_hex_name(const char *path)
 	return dot && (strcasecmp(dot, ".hex") == 0 || strcasecmp(dot, ".ihex") == 0);
 }
 
-static int cmd_generate(int argc, char **argv)
+/* hex generate's inputs: base images and parts, the user part last. */
+struct gen_args {
+	struct hexout h;
+	const char *bases[MAX_PARTS];
+	struct part parts[MAX_PARTS];
+	size_t nbases, nparts;
+};
+
+/* Positional inputs: .hex files are base images, anything else a part. */
+static bool add_input(struct gen_args *a, const char *arg, struct part as)
+{
+	if (as.want < 0 && is_hex_name(arg)) {
+		if (a->nbases >= MAX_PARTS)
+			return false;
+		a->bases[a->nbases++] = arg;
+		return true;
+	}
+	if (a->nparts >= MAX_PARTS - 1) /* one kept for --user */
+		return false;
+	a->parts[a->nparts++] = as;
+	return true;
+}
+
+static int parse_generate(int argc, char **argv, struct gen_args *a)
 {
 	static const struct option opts[] = {
 		HEXOUT_LONGOPTS,
@@ -685,54 +762,62 @@ static int cmd_generate(int argc, char **argv)
 		{ "softdevice", required_argument, NULL, OPT_SOFTDEVICE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = "hex generate";
-	struct hexout h = { 0 };
-	const char *bases[MAX_PARTS];
-	struct part parts[MAX_PARTS];
-	size_t nbases = 0, nparts = 0;
-	const char *user = NULL;
+	const char *cmd = "hex generate", *user = NULL;
 	int c, r;
+	bool fit = true;
+	memset(a, 0, sizeof *a);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		if ((r = hexout_opt(&h, c, cmd)) < 0)
+		if ((r = hexout_opt(&a->h, c, cmd)) < 0)
 			return -r;
 		if (r == 1)
 			continue;
-		if (nparts >= MAX_PARTS - 1 || nbases >= MAX_PARTS)
-			return cli_usage_error(cmd, "%s: too many inputs", cmd);
 		switch (c) {
-		case OPT_BASE:
-			if (is_hex_name(optarg))
-				bases[nbases++] = optarg;
-			else
-				parts[nparts++] = (struct part){ optarg, -1, "module" };
-			break;
+		case OPT_BASE: fit = add_input(a, optarg, (struct part){ optarg, -1, "module" }); break;
 		case OPT_USER: user = optarg; break;
-		case OPT_SYSTEM: parts[nparts++] = (struct part){ optarg, OTK_FUNC_SYSTEM, "system part" }; break;
-		case OPT_BOOTLOADER: parts[nparts++] = (struct part){ optarg, OTK_FUNC_BOOTLOADER, "bootloader" }; break;
-		case OPT_SOFTDEVICE: parts[nparts++] = (struct part){ optarg, OTK_FUNC_RADIO_STACK, "radio stack (SoftDevice)" }; break;
-		default: return cli_usage_error(cmd, "%s: bad option", cmd);
+		case OPT_SYSTEM:
+			fit = add_input(a, optarg, (struct part){ optarg, OTK_FUNC_SYSTEM, "system part" });
+			break;
+		case OPT_BOOTLOADER:
+			fit = add_input(a, optarg, (struct part){ optarg, OTK_FUNC_BOOTLOADER, "bootloader" });
+			break;
+		case OPT_SOFTDEVICE:
+			fit = add_input(a, optarg, (struct part){ optarg, OTK_FUNC_RADIO_STACK,
+								  "radio stack (SoftDevice)" });
+			break;
+		default: return cli_bad_usage(cmd, argv);
 		}
+		if (!fit)
+			return cli_usage_error(cmd, "%s: too many inputs", cmd);
 	}
-	/* Positional inputs: .hex files are base images, anything else a part. */
-	for (int i = optind; i < argc; i++) {
-		if (is_hex_name(argv[i])) {
-			if (nbases >= MAX_PARTS)
-				return cli_usage_error(cmd, "%s: too many inputs", cmd);
-			bases[nbases++] = argv[i];
-		} else {
-			if (nparts >= MAX_PARTS - 1)
-				return cli_usage_error(cmd, "%s: too many inputs", cmd);
-			parts[nparts++] = (struct part){ argv[i], -1, "module" };
-		}
-	}
+	for (int i = optind; i < argc; i++)
+		if (!add_input(a, argv[i], (struct part){ argv[i], -1, "module" }))
+			return cli_usage_error(cmd, "%s: too many inputs", cmd);
 	if (user)
-		parts[nparts++] = (struct part){ user, OTK_FUNC_USER, "user part" };
-	if (!h.out)
+		a->parts[a->nparts++] = (struct part){ user, OTK_FUNC_USER, "user part" };
+	if (!a->h.o.path)
 		return cli_usage_error(cmd, "%s: no -o OUT.hex given", cmd);
-	if (nbases == 0 && nparts == 0)
+	if (a->nbases == 0 && a->nparts == 0)
 		return cli_usage_error(cmd, "%s: need a base image (--base BASE.hex) or .bin parts", cmd);
+	return 0;
+}
 
+static int cmd_generate(int argc, char **argv)
+{
+	struct gen_args a;
+	struct placed placed[MAX_PARTS];
+	int rc = parse_generate(argc, argv, &a);
+	if (rc)
+		return rc;
+	const struct hexout h = a.h;
+	const char *const *bases = a.bases;
+	const struct part *parts = a.parts;
+	size_t nbases = a.nbases, nparts = a.nparts;
+
+	if (cli_output_taken(h.o.path, h.o.force)) {
+		cli_error(h.o.path, "already exists (use --force to replace it)");
+		return 1;
+	}
 	struct gen g;
 	memset(&g, 0, sizeof g);
 	otk_memimage_init(&g.img);
@@ -757,14 +842,19 @@ static int cmd_generate(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nparts; i++)
-		if (!place_part(&g, &parts[i]))
+		if (!place_part(&g, &parts[i], &placed[i]))
 			goto out;
 	for (size_t i = 0; i < nparts; i++)
 		if (!check_deps(&g, parts[i].path))
 			goto out;
 	if (write_hex(&g.img, &h)) {
-		printf("%s: %zu regions, %llu bytes, %zu modules\n", h.out,
-		       otk_memimage_count(&g.img), (unsigned long long)g.img.total, g.nmods);
+		for (size_t i = 0; i < nparts; i++)
+			fprintf(cli_report(h.o.path), "%s: %s at 0x%08x-0x%08llx\n", cli_shown(parts[i].path), placed[i].desc,
+			       placed[i].at, (unsigned long long)placed[i].end);
+		size_t nr = otk_memimage_count(&g.img);
+		fprintf(cli_report(h.o.path), "%s: %zu region%s, %llu bytes, %zu module%s\n", cli_shown(h.o.path), nr,
+		       nr == 1 ? "" : "s", (unsigned long long)g.img.total, g.nmods,
+		       g.nmods == 1 ? "" : "s");
 		status = 0;
 	}
 out:

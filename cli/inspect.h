@@ -5,9 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Describe one file (module or bundle); *valid says whether all is well. */
-json_t *inspect_file(const char *path, bool *valid);
-/* Human-readable rendering of inspect_file()'s tree. */
+/* Human-readable rendering of otk_describe_file()'s tree (otk/describe.h). */
 void inspect_print_text(FILE *f, const json_t *file, bool verbose);
 
 #endif

@@ -1,7 +1,9 @@
-/* Text rendering of the inspection tree built by inspect.c. */
+/* Text rendering of the description trees of host/src/describe.c. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "inspect.h"
 
 static const char *str(const json_t *o, const char *k)
@@ -46,7 +48,7 @@ static void print_exts(FILE *f, const char *where, const json_t *exts, const cha
 		fprintf(f, "%s  %-6s @%-6" JSON_INTEGER_FORMAT " %-16s %3" JSON_INTEGER_FORMAT " B",
 			ind, where, num(e, "offset"), str(e, "type"), num(e, "length"));
 		if (json_object_get(e, "name"))
-			fprintf(f, "  %s", str(e, "name"));
+			fprintf(f, "  %s", cli_shown(str(e, "name")));
 		if (json_object_get(e, "hash"))
 			fprintf(f, "  sha256 %s", str(e, "hash"));
 		if (json_object_get(e, "product_id"))
@@ -70,6 +72,51 @@ static void print_exts(FILE *f, const char *where, const json_t *exts, const cha
 		if (json_object_get(e, "padding"))
 			fprintf(f, "  %" JSON_INTEGER_FORMAT " bytes padding", num(e, "padding"));
 		fputc('\n', f);
+	}
+}
+
+static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose);
+
+/* Product data and the dependencies, one line each. */
+static void print_product_and_deps(FILE *f, const json_t *m, const char *ind)
+{
+	size_t i;
+	json_t *v;
+	const json_t *pr = json_object_get(m, "product");
+	if (json_is_object(pr))
+		fprintf(f, "%s product    id %" JSON_INTEGER_FORMAT ", version %" JSON_INTEGER_FORMAT "\n",
+			ind, num(pr, "id"), num(pr, "version"));
+	else
+		fprintf(f, "%s product    none (suffix of %" JSON_INTEGER_FORMAT " bytes)\n", ind,
+			num(m, "suffix_size"));
+	const json_t *deps = json_object_get(m, "dependencies");
+	if (json_array_size(deps) == 0)
+		fprintf(f, "%s depends on nothing\n", ind);
+	json_array_foreach(deps, i, v) {
+		fprintf(f, "%s %s ", ind, i ? "and on    " : "depends on");
+		print_dep(f, v);
+		fputc('\n', f);
+	}
+}
+
+/* The compression header, and the inflated image described again. */
+static void print_compression(FILE *f, const json_t *c, const char *ind, bool verbose)
+{
+	if (json_object_get(c, "method"))
+		fprintf(f, "%s compressed %s, window 2^%" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT
+			" -> %" JSON_INTEGER_FORMAT " bytes\n", ind, str(c, "method"),
+			num(c, "window_bits"), num(c, "compressed_size"), num(c, "original_size"));
+	if (json_object_get(c, "error"))
+		fprintf(f, "%s   error: %s\n", ind, str(c, "error"));
+	const json_t *inner = json_object_get(c, "inflated");
+	if (inner) {
+		char sub[64];
+		snprintf(sub, sizeof sub, "%s   ", ind);
+		fprintf(f, "%s inflated image:\n", ind);
+		print_module(f, inner, sub, verbose);
+	} else if (json_object_get(c, "inflated_size")) {
+		fprintf(f, "%s inflates to %" JSON_INTEGER_FORMAT " bytes as declared\n", ind,
+			num(c, "inflated_size"));
 	}
 }
 
@@ -98,8 +145,11 @@ static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose
 			fprintf(f, "%s CRC-32     FAILED (stored %s, computed %s)\n", ind,
 				str(crc, "stored"), str(crc, "computed"));
 	}
-	fprintf(f, "%s address    %s-%s, %" JSON_INTEGER_FORMAT " bytes, prefix at 0x%llx",
-		ind, str(m, "start"), str(m, "end"), num(m, "size"),
+	/* Ranges end exclusive (one past the last byte), as hex prints them; the
+	 * prefix's own end field (the CRC's address) is "end" in --json. */
+	unsigned long long start = strtoull(str(m, "start"), NULL, 16);
+	fprintf(f, "%s address    0x%08llx-0x%08llx, %" JSON_INTEGER_FORMAT " bytes, prefix at 0x%llx",
+		ind, start, start + (unsigned long long)num(m, "size"), num(m, "size"),
 		(unsigned long long)num(m, "prefix_offset"));
 	if (num(m, "prefix_size") != 24)
 		fprintf(f, " (%" JSON_INTEGER_FORMAT " bytes with extensions)", num(m, "prefix_size"));
@@ -120,21 +170,7 @@ static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose
 						    ? "payload only" : "not a digest of this module");
 		fputc('\n', f);
 	}
-	const json_t *pr = json_object_get(m, "product");
-	if (json_is_object(pr))
-		fprintf(f, "%s product    id %" JSON_INTEGER_FORMAT ", version %" JSON_INTEGER_FORMAT "\n",
-			ind, num(pr, "id"), num(pr, "version"));
-	else
-		fprintf(f, "%s product    none (suffix of %" JSON_INTEGER_FORMAT " bytes)\n", ind,
-			num(m, "suffix_size"));
-	const json_t *deps = json_object_get(m, "dependencies");
-	if (json_array_size(deps) == 0)
-		fprintf(f, "%s depends on nothing\n", ind);
-	json_array_foreach(deps, i, v) {
-		fprintf(f, "%s %s ", ind, i ? "and on    " : "depends on");
-		print_dep(f, v);
-		fputc('\n', f);
-	}
+	print_product_and_deps(f, m, ind);
 	const json_t *pe = json_object_get(m, "prefix_extensions");
 	const json_t *se = json_object_get(m, "suffix_extensions");
 	if (json_array_size(pe) || json_array_size(se)) {
@@ -147,24 +183,8 @@ static void print_module(FILE *f, const json_t *m, const char *ind, bool verbose
 		fprintf(f, "%s assets     %zu\n", ind, json_array_size(assets));
 	}
 	const json_t *c = json_object_get(m, "compression");
-	if (c) {
-		if (json_object_get(c, "method"))
-			fprintf(f, "%s compressed %s, window 2^%" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT
-				" -> %" JSON_INTEGER_FORMAT " bytes\n", ind, str(c, "method"),
-				num(c, "window_bits"), num(c, "compressed_size"), num(c, "original_size"));
-		if (json_object_get(c, "error"))
-			fprintf(f, "%s   error: %s\n", ind, str(c, "error"));
-		const json_t *inner = json_object_get(c, "inflated");
-		if (inner) {
-			char sub[64];
-			snprintf(sub, sizeof sub, "%s   ", ind);
-			fprintf(f, "%s inflated image:\n", ind);
-			print_module(f, inner, sub, verbose);
-		} else if (json_object_get(c, "inflated_size")) {
-			fprintf(f, "%s inflates to %" JSON_INTEGER_FORMAT " bytes as declared\n", ind,
-				num(c, "inflated_size"));
-		}
-	}
+	if (c)
+		print_compression(f, c, ind, verbose);
 	json_array_foreach(json_object_get(m, "warnings"), i, v)
 		fprintf(f, "%s warning: %s\n", ind, json_string_value(v));
 }
@@ -176,9 +196,9 @@ void inspect_print_text(FILE *f, const json_t *file, bool verbose)
 	const json_t *mods = json_object_get(file, "modules");
 	const json_t *err = json_object_get(file, "error");
 
-	fprintf(f, "%s: %s", path, valid ? "valid" : "INVALID");
+	fprintf(f, "%s: %s", cli_shown(path), valid ? "valid" : "INVALID");
 	if (strcmp(str(file, "type"), "bundle") == 0)
-		fprintf(f, " Asset OTA bundle, application %s", str(file, "application"));
+		fprintf(f, " Asset OTA bundle, application %s", cli_shown(str(file, "application")));
 	else if (json_array_size(mods) > 1)
 		fprintf(f, " combined module, %zu parts", json_array_size(mods));
 	fputc('\n', f);
@@ -197,7 +217,7 @@ void inspect_print_text(FILE *f, const json_t *file, bool verbose)
 		if (json_array_size(bassets))
 			fprintf(f, " assets:\n");
 		json_array_foreach(bassets, i, m) {
-			fprintf(f, "   %-24s %-13s", str(m, "name"), str(m, "status"));
+			fprintf(f, "   %-24s %-13s", cli_shown(str(m, "name")), str(m, "status"));
 			if (json_object_get(m, "size"))
 				fprintf(f, " %8" JSON_INTEGER_FORMAT " B", num(m, "size"));
 			if (json_object_get(m, "hash"))
@@ -205,10 +225,10 @@ void inspect_print_text(FILE *f, const json_t *file, bool verbose)
 			fputc('\n', f);
 		}
 		json_array_foreach(json_object_get(file, "problems"), i, m)
-			fprintf(f, " problem: %s\n", json_string_value(m));
+			fprintf(f, " problem: %s\n", cli_shown(json_string_value(m)));
 	} else if (json_array_size(assets)) {
 		fprintf(f, " depends on assets:\n");
 		json_array_foreach(assets, i, m)
-			fprintf(f, "   %-24s sha256 %s\n", str(m, "name"), str(m, "hash"));
+			fprintf(f, "   %-24s sha256 %s\n", cli_shown(str(m, "name")), str(m, "hash"));
 	}
 }

@@ -7,10 +7,12 @@
  * group can have a default command ("otakit bundle APP.bin ...") beside its
  * subcommands.  A new command group is one table and one line in `tables`.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "otk/cleanup.h"
 
 #ifndef OTK_VERSION_STRING
 #define OTK_VERSION_STRING "0.0.0"
@@ -23,7 +25,9 @@ struct cli_table {
 
 static const struct cli_table tables[] = {
 	{ cli_binary_commands, &cli_binary_command_count },
+	{ cli_asset_commands, &cli_asset_command_count },
 	{ cli_bundle_commands, &cli_bundle_command_count },
+	{ cli_bundle_check_commands, &cli_bundle_check_command_count },
 	{ cli_hex_commands, &cli_hex_command_count },
 };
 
@@ -98,10 +102,27 @@ static bool is_group(const char *group)
 static void print_group_help(FILE *f, const char *group)
 {
 	size_t l = strlen(group);
-	fprintf(f, "Usage: otakit %s COMMAND ...\n\nCommands:\n", group);
+	fprintf(f, "Usage: otakit %s COMMAND ...\nHelp:  otakit help %s COMMAND\n\nCommands:\n",
+		group, group);
 	FOREACH_COMMAND(c)
 		if (strncmp(c->name, group, l) == 0 && (c->name[l] == ' ' || !c->name[l]))
 			fprintf(f, "  %-22s %s\n", c->name, c->summary);
+}
+
+static bool is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/* A command's help; a command that is also a group (bundle) lists the rest. */
+static int command_help(const struct cli_command *c)
+{
+	fputs(c->usage, stdout);
+	if (is_group(c->name)) {
+		fputc('\n', stdout);
+		print_group_help(stdout, c->name);
+	}
+	return 0;
 }
 
 static int help(int argc, char **argv)
@@ -112,10 +133,8 @@ static int help(int argc, char **argv)
 		return 0;
 	}
 	const struct cli_command *c = find_command(argc, argv, &used);
-	if (c && used == argc) {
-		fputs(c->usage, stdout);
-		return 0;
-	}
+	if (c && used == argc)
+		return command_help(c);
 	if (argc == 1 && is_group(argv[0])) {
 		print_group_help(stdout, argv[0]);
 		return 0;
@@ -126,12 +145,14 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	otk_cleanup_install_signals();
+	opterr = 0; /* commands report a rejected option themselves, once */
 	if (argc < 2) {
 		print_main_help(stderr);
 		return EXIT_USAGE;
 	}
 	const char *first = argv[1];
-	if (strcmp(first, "-h") == 0 || strcmp(first, "--help") == 0)
+	if (is_help(first))
 		return help(0, NULL);
 	if (strcmp(first, "-V") == 0 || strcmp(first, "--version") == 0) {
 		printf("otakit %s\n", OTK_VERSION_STRING);
@@ -144,6 +165,10 @@ int main(int argc, char **argv)
 	const struct cli_command *c = find_command(argc - 1, argv + 1, &used);
 	if (!c) {
 		if (is_group(first)) {
+			if (argc > 2 && is_help(argv[2])) {
+				print_group_help(stdout, first);
+				return 0;
+			}
 			if (argc == 2) {
 				print_group_help(stderr, first);
 				return EXIT_USAGE;
@@ -156,10 +181,8 @@ int main(int argc, char **argv)
 	for (int i = 1 + used; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(c->usage, stdout);
-			return 0;
-		}
+		if (is_help(argv[i]))
+			return command_help(c);
 	}
 	return c->run(argc - used, argv + used);
 }

@@ -9,22 +9,10 @@
 #include "otk/error.h"
 #include "otk/file.h"
 
-void cli_error(const char *file, const char *fmt, ...)
-{
-	va_list ap;
-	fputs("otakit: ", stderr);
-	if (file)
-		fprintf(stderr, "%s: ", file);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
 	va_list ap;
-	fputs("otakit: ", stderr);
+	fprintf(stderr, "%s: ", cli_program);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -32,11 +20,26 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_bad_usage(const char *command, char **argv)
+{
+	return cli_usage_error(command, "%s: bad option '%s'", command, cli_bad_option(argv));
+}
+
 const char *cli_strerror(int err)
 {
 	if (err == OTK_EIO)
 		return strerror(errno);
 	return otk_strerror(err);
+}
+
+FILE *cli_report(const char *out)
+{
+	return out && strcmp(out, "-") == 0 ? stderr : stdout;
+}
+
+bool cli_output_taken(const char *out, bool force)
+{
+	return !force && strcmp(out, "-") != 0 && otk_file_exists(out);
 }
 
 uint8_t *cli_read_file(const char *path, size_t *len)

@@ -1,16 +1,21 @@
 #!/bin/bash
-# The main job for now: build a small module with otakit's own writer,
-# compress it, combine it, and inspect all of it; then inspect the real
-# Particle binaries and bundles in ../shared when that folder is there.
+# The demo: build a small module with otakit's own writer, compress, combine,
+# bundle and inspect it; the real Particle binaries in ../shared when that
+# folder is there; then the seed's Asset OTA story on the virtual device:
+# bundle the FileAssetExample, install it, watch it copy and list its
+# assets, edit test1.json, and see only that asset sent and its new values.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 otakit=$(realpath "${OTAKIT:-$root/build/cli/otakit}")
-out=$root/build/demo
+build=$(dirname "$(dirname "$otakit")")
+out=$build/demo
 rm -rf "$out"
 mkdir -p "$out"
 cd "$out"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Headings in bold only on a terminal: piped to a file they stay plain text.
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 # A 48 KB "firmware body": code-like repetitive bytes, compressible as real firmware is.
@@ -79,30 +84,40 @@ else
 	echo "(../shared is not here: skipping the real Particle fixtures)"
 fi
 
-# Asset OTA end to end on the virtual device, with examples/asset-ota.
-vdev=$root/build/vdev/otakit-vdev
-ex=$root/build/examples/asset-ota
-if [ -x "$vdev" ] && [ -f "$ex/asset_ota.bin" ]; then
-	step "Asset OTA on the virtual device: bundle the FileAssetExample with its assets"
-	rm -rf vassets vdev-assets
-	cp -r "$root/examples/asset-ota/assets" vassets
-	# otakit bundle refuses gcc (device-constants: no asset storage); the
-	# virtual device has an asset area, so otakit-vdev makes the bundle
-	run "$vdev" bundle "$ex/asset_ota.bin" --assets vassets --saveTo asset-ota.zip
-
-	step "Create a gcc device and install the bundle: every asset is sent, then the app"
-	run "$vdev" create vdev-assets --platform gcc --id 0123456789abcdef01234567
-	run "$vdev" install vdev-assets asset-ota.zip
-
-	step "Run it for 11 s: the assets are copied to /usr/assets, then listed at 10 s"
-	run "$vdev" run vdev-assets --for 11
-
-	step "Change one asset and install again: only that asset is sent"
-	printf '{\n    "a": "changed in the demo",\n    "b": 54321\n}\n' > vassets/test1.json
-	run "$vdev" bundle "$ex/asset_ota.bin" --assets vassets --saveTo asset-ota-2.zip
-	run "$vdev" install vdev-assets asset-ota-2.zip
-	run "$vdev" run vdev-assets --for 0.5
-else
+# Asset OTA end to end on the virtual device, with examples/asset-ota: the
+# story of the seed (docs.particle.io's "Asset OTA" page).
+vdev=$build/vdev/otakit-vdev
+ex=$build/examples/asset-ota
+if ! [ -x "$vdev" ] || ! [ -f "$ex/asset_ota.bin" ]; then
 	echo
 	echo "(otakit-vdev or examples/asset-ota not built: skipping the Asset OTA device demo)"
+	exit 0
 fi
+step "Asset OTA on the virtual device: bundle the FileAssetExample with its assets"
+rm -rf vassets vdev-assets
+cp -r "$root/examples/asset-ota/assets" vassets
+# otakit bundle refuses gcc (device-constants: no asset storage); the
+# virtual device has an asset area, so otakit-vdev makes the bundle
+run "$vdev" bundle "$ex/asset_ota.bin" --assets vassets --saveTo asset-ota.zip
+
+step "Create a gcc device and install the bundle: every asset is sent, then the app"
+run "$vdev" create vdev-assets --platform gcc --id 0123456789abcdef01234567
+run "$vdev" install vdev-assets asset-ota.zip
+
+step "Run it for 11 s: the assets are copied to /usr/assets, then listed at 10 s"
+run "$vdev" run vdev-assets --for 11
+
+step "Edit test1.json, bundle and install again: only that asset is sent"
+printf '{\n    "a": "changed in the demo",\n    "b": 54321\n}\n' > vassets/test1.json
+run "$vdev" bundle "$ex/asset_ota.bin" --assets vassets --saveTo asset-ota-2.zip
+run "$vdev" install vdev-assets asset-ota-2.zip | tee install2.log
+
+step "Run it again: the handler copies the new test1.json, and at 10 s the values have changed"
+run "$vdev" run vdev-assets --for 10.5 | tee run2.log
+
+step "What the demo showed"
+echo "The app was bundled with its assets and installed; the device stored the assets,"
+echo "the application copied them to its file system and read test1.json.  After the edit"
+echo "only the changed asset was sent again ($(sed -n 's/.*: assets: //p' install2.log)),"
+echo "and the application now reads:"
+sed -n 's/^[0-9]* \[app\] INFO: \(key=.*\)/    \1/p' run2.log

@@ -7,7 +7,10 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       zlib1g-dev libssl-dev libzip-dev libjansson-dev libcmocka-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils
-      python3 zip unzip srecord"
+      python3 zip unzip srecord
+      dosfstools fusefat"
+# dosfstools and fusefat: tests/hostile.sh writes onto a real vfat file system
+# (no hard links) when the machine lets it mount one.
 # Node.js and npm are only needed for the interoperability tests and the
 # benchmark (Particle's tools come from npm); some machines already have a
 # Node.js build that ships its own npm, and Debian's npm conflicts with it.

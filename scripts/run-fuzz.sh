@@ -18,9 +18,19 @@ for bin in "$dir"/fuzz_*; do
 	if [ "$short" = module ] && [ -d "$root/../shared/fixtures/particle" ]; then
 		cp -n "$root"/../shared/fixtures/particle/binaries/*.bin "$root"/../shared/fixtures/particle/golden/*.bin "$work"/ 2>/dev/null || true
 	fi
+	extra=""
+	if [ "$short" = hex ]; then
+		# Memory and time blow-ups in the hex loader need many records:
+		# allow 1 MiB inputs, add a sparse descending file of that size,
+		# and count a slow input as a failure.
+		extra="-max_len=1048576 -timeout=20 -rss_limit_mb=1024"
+		[ -e "$work/sparse-1m.hex" ] ||
+			python3 "$root/scripts/gen_sparse_hex.py" "$work/sparse-1m.hex" 65536
+	fi
 	echo "fuzz: $name for ${secs}s"
+	# shellcheck disable=SC2086
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$dir/crash-$short-" \
-		"$work" >"$dir/$name.log" 2>&1 || { tail -n 40 "$dir/$name.log"; echo "fuzz: $name FAILED"; exit 1; }
+		$extra "$work" >"$dir/$name.log" 2>&1 || { tail -n 40 "$dir/$name.log"; echo "fuzz: $name FAILED"; exit 1; }
 	grep -E "stat::number_of_executed_units|stat::new_units_added" "$dir/$name.log" | tr '\n' ' '
 	echo
 done

@@ -77,12 +77,12 @@ expect 0 "0x00030000" "$otakit" hex to-bin rev.hex -o out-rev
 same out-rev/0x00030000.bin "$SYS" "reversed lower-case LF hex read by otakit"
 
 # --- our hex read by them --------------------------------------------------
-expect 0 "1 regions" "$otakit" hex from-bin "$SYS" -o ours.hex
+expect 0 "1 region," "$otakit" hex from-bin "$SYS" -o ours.hex
 objcopy -I ihex -O binary ours.hex ours-obj.bin
 same ours-obj.bin "$SYS" "objcopy reads our hex back to the input"
 srec_cat ours.hex -intel -offset -0x30000 -o ours-sc.bin -binary
 same ours-sc.bin "$SYS" "srec_cat reads our hex back to the input"
-expect 0 "1 regions" "$otakit" hex from-bin "$SYS" -o ours-lf.hex --lf --record-length 32
+expect 0 "1 region," "$otakit" hex from-bin "$SYS" -o ours-lf.hex --lf --record-length 32
 objcopy -I ihex -O binary ours-lf.hex ours-lf.bin
 same ours-lf.bin "$SYS" "objcopy reads our 32-byte LF records"
 
@@ -104,14 +104,14 @@ expect 0 "2 files, 3 regions, 558510 bytes" "$otakit" hex merge tracker.hex trac
 "$otakit" hex to-bin tracker-merged.hex -o merged >/dev/null
 same merged/0x000b4000.bin "$TINKER" "merge with srec_cat's copy keeps Tinker"
 # Tinker 5.3.1 needs Device OS 5.3.1; the system part is 3.1.0-alpha.2
-expect 1 "needs system part 1 version >= 5301: NOT satisfied" "$otakit" hex inspect tracker.hex
+expect 1 "needs system part 1 version >= 5301 \(Device OS 5.3.1\): NOT satisfied" "$otakit" hex inspect tracker.hex
 
 python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 37 + i // 251) & 0xff for i in range(20000)))' > body.bin
 python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 11) & 0xff for i in range(150000)))' > big.bin
 "$otakit" binary create body.bin --platform tracker --index 2 --depends system:1:3101 -o app.bin >/dev/null
 expect 0 "user part 2 version 0 for tracker .* at 0x000b4000" \
 	"$otakit" hex generate --base tracker.hex --user app.bin -o gen.hex
-expect 0 "needs system part 1 version >= 3101: ok" "$otakit" hex inspect gen.hex
+expect 0 "needs system part 1 version >= 3101 \(Device OS 3.1.0-alpha.2\): ok" "$otakit" hex inspect gen.hex
 # every other byte kept: system part and bootloader regions unchanged
 "$otakit" hex to-bin gen.hex -o gen >/dev/null
 same gen/0x00030000.bin "$SYS" "generate keeps the system part"
@@ -136,7 +136,7 @@ expect 1 "is a bootloader 0 .*, not a user part" \
 "$otakit" binary create big.bin --platform tracker --index 1 --start 0xE0000 -o big-app.bin >/dev/null
 expect 1 "does not fit its slot" "$otakit" hex generate --base tracker.hex --user big-app.bin -o x.hex
 "$otakit" binary create body.bin --platform tracker --index 2 --depends system:1:5500 -o new-app.bin >/dev/null
-expect 1 "needs system part 1 version >= 5500 but the image has version 3101" \
+expect 1 "needs system part 1 version >= 5500 \(Device OS 5.5.0-rc.1\) but the image has version 3101 \(Device OS 3.1.0-alpha.2\)" \
 	"$otakit" hex generate --base tracker.hex --user new-app.bin -o x.hex
 "$otakit" binary create body.bin --platform tracker --function system --index 2 --start 0xF0000 -o sys2.bin >/dev/null
 expect 1 "overlaps the bootloader 0" "$otakit" hex generate --base tracker.hex --system sys2.bin -o x.hex
@@ -161,7 +161,7 @@ python3 -c 'import sys; sys.stdout.buffer.write(b"\x00" * 1024)' > zero.bin
 "$otakit" hex from-bin "$SYS" "$BOOT" "$TINKER" wipe.bin@0xD4000 -o wipe.hex >/dev/null
 "$otakit" hex from-bin "$SYS" "$BOOT" "$TINKER" zero.bin@0xD4000 -o zero.hex >/dev/null
 "$otakit" binary create big.bin --platform tracker --index 2 --depends system:1:3101 -o big2.bin >/dev/null
-expect 0 "user part 2 .* at 0x000b4000-0x000d8a33" "$otakit" hex generate --base wipe.hex --user big2.bin -o wipe-gen.hex
+expect 0 "user part 2 .* at 0x000b4000-0x000d8a34" "$otakit" hex generate --base wipe.hex --user big2.bin -o wipe-gen.hex
 expect 1 "overlaps other data in the image at 0x000d4000" "$otakit" hex generate --base zero.hex --user big2.bin -o x.hex
 
 # --- Gen3 SoftDevice: written without its module info, replaceable ----------
@@ -170,7 +170,7 @@ SD=$bins/argon-softdevice-6.1.1.bin
 "$otakit" binary create body.bin --platform argon --function bootloader --index 0 --version 311 --start 0xF4000 -o aboot.bin >/dev/null
 head -c 4096 "$SYS" > mbr.bin
 "$otakit" hex from-bin mbr.bin@0 asys.bin aboot.bin -o abase.hex >/dev/null
-expect 0 "radio stack 0 version 182 for argon \(12\) at 0x00001000-0x00025de7" \
+expect 0 "radio stack 0 version 182 for argon \(12\) at 0x00001000-0x00025de8" \
 	"$otakit" hex generate --base abase.hex --softdevice "$SD" -o asd.hex
 expect 0 "asd2.hex: 3 regions" "$otakit" hex generate --base asd.hex --softdevice "$SD" -o asd2.hex
 same asd.hex asd2.hex "replacing the SoftDevice again changes nothing"
@@ -195,7 +195,7 @@ same p2gen/0x08004000.bin "$P2BOOT" "p2 bootloader kept"
 srec_cat p2gen.hex -intel -crop 0x085fb19c 0x08600000 -offset -0x085fb19c -o p2-sc.bin -binary
 same p2-sc.bin p2app.bin "srec_cat reads the p2 user part"
 "$otakit" binary create body.bin --platform p2 --depends system:1:5301 -o p2dep.bin >/dev/null
-expect 1 "needs system part 1 version >= 5301 but the image has none" \
+expect 1 "needs system part 1 version >= 5301 \(Device OS 5.3.1\) but the image has none" \
 	"$otakit" hex generate --base p2.hex --user p2dep.bin -o x.hex
 
 # --- merge and bad input ---------------------------------------------------

@@ -25,7 +25,7 @@ bool vdev_assets_open(struct vdev *v)
 	if (rc == OTK_OK)
 		rc = otk_asset_store_init(&v->astore, &fa, v->abuf, sizeof v->abuf);
 	if (rc < 0) {
-		vdev_error(v->dir, "cannot open the asset store: %s", otk_strerror(rc));
+		cli_error(v->dir, "cannot open the asset store: %s", otk_strerror(rc));
 		return false;
 	}
 	v->has_assets = true;

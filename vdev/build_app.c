@@ -20,38 +20,40 @@
 int cmd_build_app(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
+		CLI_OUT_OPTIONS,
 		{ "platform", required_argument, NULL, 'p' },
 		{ "device-os", required_argument, NULL, 'd' },
 		{ "version", required_argument, NULL, 'v' },
-		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *pname = "gcc", *dos = VDEV_DEFAULT_DOS;
+	const char *pname = "gcc", *dos = VDEV_DEFAULT_DOS;
+	struct cli_out o = { 0 };
 	uint32_t version = 1;
-	bool force = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
+		if (cli_out_option(&o, c))
+			continue;
 		switch (c) {
-		case 'o': out = optarg; break;
 		case 'p': pname = optarg; break;
 		case 'd': dos = optarg; break;
-		case 'f': force = true; break;
 		case 'v':
-			if (!vdev_parse_u32(optarg, &version) || version > 0xFFFF)
+			if (!cli_parse_u32(optarg, &version) || version > 0xFFFF)
 				return vdev_usage_error("build-app: --version takes 0..65535");
 			break;
-		default: return vdev_usage_error("build-app: bad option");
+		default: return vdev_bad_option("build-app", argv);
 		}
 	}
+	const char *out = o.path;
+	bool force = o.force;
 	if (optind + 1 != argc || !out)
 		return vdev_usage_error("build-app: need APP.so and -o OUT.bin");
 	const struct otk_platform *p = otk_platform_by_name(pname);
 	const struct otk_layout *l = p ? otk_layout_by_platform(p->id) : NULL;
 	if (!l)
 		return vdev_usage_error("build-app: no flash layout for platform '%s'", pname);
-	const struct otk_dos_release *rel = otk_dos_release_by_name(dos);
+	struct otk_dos_release custom;
+	const struct otk_dos_release *rel = vdev_device_os(dos, &custom);
 	if (!rel)
 		return vdev_usage_error("build-app: unknown Device OS version '%s'", dos);
 	const struct otk_layout_area *ua = NULL;
@@ -66,7 +68,7 @@ int cmd_build_app(int argc, char **argv)
 	size_t len, out_len = 0;
 	int rc = otk_file_read(in, 64u * 1024u * 1024u, &body, &len);
 	if (rc < 0) {
-		vdev_error(in, "%s", rc == OTK_EIO ? strerror(errno) : otk_strerror(rc));
+		cli_error(in, "%s", rc == OTK_EIO ? strerror(errno) : otk_strerror(rc));
 		return 1;
 	}
 	if (len < 4 || memcmp(body, "\177ELF", 4) != 0)
@@ -89,17 +91,17 @@ int cmd_build_app(int argc, char **argv)
 	if (!(buf = malloc(cap)))
 		goto out;
 	if ((rc = otk_module_build(&spec, body, len, buf, cap, &out_len)) < 0) {
-		vdev_error(in, "cannot build a module: %s", otk_strerror(rc));
+		cli_error(in, "cannot build a module: %s", otk_strerror(rc));
 		goto out;
 	}
 	if (out_len > ua->size) {
-		vdev_error(in, "the module is %zu bytes, over the %s user part area (%u bytes)",
+		cli_error(in, "the module is %zu bytes, over the %s user part area (%u bytes)",
 			   out_len, l->name, ua->size);
 		goto out;
 	}
 	rc = otk_file_write(out, buf, out_len, force);
 	if (rc < 0) {
-		vdev_error(out, "%s", rc == OTK_EEXIST ? "already exists (use --force to replace it)"
+		cli_error(out, "%s", rc == OTK_EEXIST ? "already exists (use --force to replace it)"
 						       : strerror(errno));
 		goto out;
 	}

@@ -6,6 +6,7 @@
  * modules for a Device OS release.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "otk/cleanup.h"
 #include "otk/dos_version.h"
 #include "otk/error.h"
 #include "otk/file.h"
@@ -24,28 +26,6 @@
 #include "vdev.h"
 
 static const char *const storage_file[2] = { "internal.bin", "external.bin" };
-
-void vdev_error(const char *file, const char *fmt, ...)
-{
-	va_list ap;
-	fputs("otakit-vdev: ", stderr);
-	if (file)
-		fprintf(stderr, "%s: ", file);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-bool vdev_parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (!*s || *end || x > 0xFFFFFFFFull)
-		return false;
-	*v = (uint32_t)x;
-	return true;
-}
 
 const char *vdev_module_name(uint8_t function, uint8_t index, char *out, size_t cap)
 {
@@ -58,8 +38,12 @@ const char *vdev_module_name(uint8_t function, uint8_t index, char *out, size_t 
 
 const char *vdev_dos_name(uint16_t system_version)
 {
+	static char other[40];
 	const struct otk_dos_release *r = otk_dos_release_by_system_version(system_version);
-	return r ? r->version : "unknown";
+	if (r)
+		return r->version;
+	snprintf(other, sizeof other, "of module version %u", system_version);
+	return other;
 }
 
 bool vdev_storage_extent(const struct otk_layout *l, uint8_t storage, uint32_t *base,
@@ -121,7 +105,7 @@ static unsigned env_delay(void)
 {
 	const char *s = getenv("OTK_VDEV_FLASH_DELAY_MS");
 	uint32_t v;
-	return s && vdev_parse_u32(s, &v) && v < 10000 ? v : 0;
+	return s && cli_parse_u32(s, &v) && v < 10000 ? v : 0;
 }
 
 static bool open_flash(struct vdev *v, bool create)
@@ -136,11 +120,11 @@ static bool open_flash(struct vdev *v, bool create)
 		snprintf(path, sizeof path, "%s/%s", v->dir, storage_file[s]);
 		int rc = flashfile_open(&v->flash[s], path, base, size, create);
 		if (rc == OTK_ERANGE) {
-			vdev_error(path, "not the size of the %s flash (%u bytes)", v->layout->name, size);
+			cli_error(path, "not the size of the %s flash (%u bytes)", v->layout->name, size);
 			return false;
 		}
 		if (rc < 0) {
-			vdev_error(path, "%s", strerror(errno));
+			cli_error(path, "%s", strerror(errno));
 			return false;
 		}
 		v->flash[s].delay_ms = env_delay();
@@ -163,7 +147,7 @@ bool vdev_update_init(struct vdev *v)
 {
 	int rc = otk_update_init(&v->upd, &v->cfg);
 	if (rc < 0) {
-		vdev_error(v->dir, "cannot load the update state: %s", otk_strerror(rc));
+		cli_error(v->dir, "cannot load the update state: %s", otk_strerror(rc));
 		return false;
 	}
 	return true;
@@ -177,7 +161,7 @@ bool vdev_open(struct vdev *v, const char *dir)
 	snprintf(path, sizeof path, "%s/device.conf", dir);
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		vdev_error(path, "%s (not a virtual device: make one with otakit-vdev create)",
+		cli_error(path, "%s (not a virtual device: make one with otakit-vdev create)",
 			   strerror(errno));
 		return false;
 	}
@@ -196,7 +180,7 @@ bool vdev_open(struct vdev *v, const char *dir)
 	fclose(f);
 	v->layout = platform <= 0xFFFFu ? otk_layout_by_platform((uint16_t)platform) : NULL;
 	if (!v->layout || strlen(v->id) != 24) {
-		vdev_error(path, "missing or bad platform or id");
+		cli_error(path, "missing or bad platform or id");
 		return false;
 	}
 	/* One process per device: the flash has no arbiter (the kernel drops the lock on kill -9). */
@@ -206,7 +190,7 @@ bool vdev_open(struct vdev *v, const char *dir)
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (v->lock_fd < 0 || fcntl(v->lock_fd, F_SETLK, &fl) != 0) {
-		vdev_error(dir, "%s", v->lock_fd < 0 ? strerror(errno)
+		cli_error(dir, "%s", v->lock_fd < 0 ? strerror(errno)
 			   : "in use by another otakit-vdev (stop it first)");
 		vdev_close(v);
 		return false;
@@ -311,17 +295,15 @@ static bool write_factory(struct vdev *v, const struct otk_dos_release *rel)
 					  : none;
 	uint8_t *m;
 	size_t len;
-	char name[64];
 	if (boot) {
 		int rc = factory_module(v, OTK_FUNC_BOOTLOADER, 0, blver, none, boot->addr, &m, &len);
 		if (rc == OTK_OK)
 			rc = program(v, boot, m, len);
 		free(m);
 		if (rc < 0) {
-			vdev_error(v->dir, "cannot write the bootloader: %s", otk_strerror(rc));
+			cli_error(v->dir, "cannot write the bootloader: %s", otk_strerror(rc));
 			return false;
 		}
-		printf("  bootloader version %u\n", blver);
 	}
 	/* System parts in index order, each depending on the one before (part 1 on the bootloader). */
 	for (uint8_t idx = 1; idx < 8; idx++) {
@@ -334,16 +316,124 @@ static bool write_factory(struct vdev *v, const struct otk_dos_release *rel)
 			rc = program(v, a, m, len);
 		free(m);
 		if (rc < 0) {
-			vdev_error(v->dir, "cannot write system part %u: %s", idx, otk_strerror(rc));
+			cli_error(v->dir, "cannot write system part %u: %s", idx, otk_strerror(rc));
 			return false;
 		}
-		printf("  %s version %u (Device OS %s)\n", vdev_module_name(OTK_FUNC_SYSTEM, idx, name, sizeof name),
-		       rel->system_version, rel->version);
 		prev = (struct otk_dependency){ OTK_FUNC_SYSTEM, idx, rel->system_version };
 	}
 	return true;
 }
 
+/* A number no release has stands for a build of one's own. */
+const struct otk_dos_release *vdev_device_os(const char *arg, struct otk_dos_release *custom)
+{
+	const struct otk_dos_release *rel = otk_dos_release_by_name(arg);
+	uint32_t v;
+	if (rel)
+		return rel;
+	if (!cli_parse_u32(arg, &v) || v == 0 || v >= 0xFFFF)
+		return NULL;
+	if ((rel = otk_dos_release_by_system_version((uint16_t)v)))
+		return rel;
+	*custom = (struct otk_dos_release){ arg, (uint16_t)v, 0 };
+	return custom;
+}
+
+/* Refuses a DIR that holds anything: a device is made whole in a new folder. */
+static bool dir_free(const char *dir)
+{
+	char path[4200];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/device.conf", dir);
+	if (otk_file_exists(path)) {
+		cli_error(dir, "already holds a virtual device");
+		return false;
+	}
+	if (lstat(dir, &st) != 0)
+		return true;
+	/* rename() replaces an empty folder, and only that. */
+	DIR *d = S_ISDIR(st.st_mode) ? opendir(dir) : NULL;
+	struct dirent *e;
+	bool empty = d != NULL;
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = false;
+	if (d)
+		closedir(d);
+	if (!empty)
+		cli_error(dir, "already exists and is not an empty folder");
+	return empty;
+}
+
+/* A new folder beside dir with a short name (so any DIR name fits), umask applied. */
+static char *temp_dir_beside(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+	int plen = slash ? (int)(slash - dir) + 1 : 0;
+	char *tmp = malloc((size_t)plen + 32);
+	if (!tmp)
+		return NULL;
+	snprintf(tmp, (size_t)plen + 32, "%.*s.otakit-vdev-XXXXXX", plen, dir);
+	if (!mkdtemp(tmp)) {
+		cli_error(dir, "cannot create a folder beside it: %s", strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	chmod(tmp, 0777 & ~mask);
+	return tmp;
+}
+
+static void remove_device_files(const char *dir)
+{
+	const char *names[] = { storage_file[0], storage_file[1], "device.conf" };
+	char path[4200];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* What create made, said once it is in place. */
+static void report_device(const struct vdev *v, const char *dir, const struct otk_dos_release *rel)
+{
+	const struct otk_layout *l = v->layout;
+	char name[64];
+	printf("%s: %s (%u) device %s, Device OS %s\n", cli_shown(dir), l->name, l->platform, v->id,
+	       rel->version);
+	if (otk_layout_find(l, OTK_AREA_BOOTLOADER, 0))
+		printf("  bootloader version %u\n", rel->bootloader_version ? rel->bootloader_version : 1);
+	for (uint8_t idx = 1; idx < 8 && otk_layout_find(l, OTK_AREA_SYSTEM, idx); idx++)
+		printf("  %s version %u (Device OS %s)\n",
+		       vdev_module_name(OTK_FUNC_SYSTEM, idx, name, sizeof name), rel->system_version,
+		       rel->version);
+}
+
+/* Flash files with the factory image and device.conf, all in v->dir. */
+static bool build_device(struct vdev *v, const struct otk_dos_release *rel)
+{
+	char path[4200], conf[256];
+	bool ok = open_flash(v, true) && write_factory(v, rel);
+	vdev_close(v);
+	if (!ok)
+		return false;
+	snprintf(path, sizeof path, "%s/device.conf", v->dir);
+	int n = snprintf(conf, sizeof conf, "platform=%u\nname=%s\nid=%s\ndevice_os=%s\n",
+			 v->layout->platform, v->layout->name, v->id, rel->version);
+	if (otk_file_write(path, conf, (size_t)n, false) != OTK_OK) {
+		cli_error(path, "%s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The device is built in a temporary folder beside DIR and renamed into
+ * place, so an interrupted create leaves no half-made device (a signal
+ * removes the temporary folder through the cleanup registry).
+ */
 int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -360,61 +450,63 @@ int cmd_create(int argc, char **argv)
 		case 'p': pname = optarg; break;
 		case 'd': dos = optarg; break;
 		case 'i': id = optarg; break;
-		default: return vdev_usage_error("create: bad option");
+		default: return vdev_bad_option("create", argv);
 		}
 	}
 	if (optind + 1 != argc || !pname)
 		return vdev_usage_error("create: need DIR and --platform");
-	const char *dir = argv[optind];
+	/* "DIR/" names DIR. */
+	char dir[4096];
+	size_t dl = strlen(argv[optind]);
+	while (dl > 1 && argv[optind][dl - 1] == '/')
+		dl--;
+	if (dl >= sizeof dir)
+		return vdev_usage_error("create: DIR is too long");
+	memcpy(dir, argv[optind], dl);
+	dir[dl] = 0;
 
 	const struct otk_platform *p = otk_platform_by_name(pname);
 	uint32_t pid;
-	if (!p && vdev_parse_u32(pname, &pid) && pid <= 0xFFFF)
+	if (!p && cli_parse_u32(pname, &pid) && pid <= 0xFFFF)
 		p = otk_platform_by_id((uint16_t)pid);
 	const struct otk_layout *l = p ? otk_layout_by_platform(p->id) : NULL;
 	if (!l)
 		return vdev_usage_error("create: no flash layout for platform '%s' (gcc, photon, p1, "
 					"electron, argon, boron, bsom, b5som, tracker, esomx, p2, "
 					"msom, trackerm)", pname);
-	const struct otk_dos_release *rel = otk_dos_release_by_name(dos);
-	if (!rel)
-		return vdev_usage_error("create: unknown Device OS version '%s'", dos);
+	struct otk_dos_release custom;
+	const struct otk_dos_release *rel = vdev_device_os(dos, &custom);
+	if (!rel || strlen(rel->version) >= sizeof ((struct vdev *)0)->dos)
+		return vdev_usage_error("create: unknown Device OS version '%s' (a release such as "
+					"%s, or a system module version such as 6305)", dos,
+					VDEV_DEFAULT_DOS);
 
 	struct vdev *v = calloc(1, sizeof *v);
 	if (!v)
 		return 1;
 	int status = 1;
-	snprintf(v->dir, sizeof v->dir, "%s", dir);
 	snprintf(v->dos, sizeof v->dos, "%s", rel->version);
 	v->layout = l;
 	if (id ? !parse_id(id, v->id) : !random_id(v->id)) {
 		free(v);
 		return vdev_usage_error("create: --id takes 24 hex digits");
 	}
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		vdev_error(dir, "%s", strerror(errno));
+	char *tmp = dir_free(dir) ? temp_dir_beside(dir) : NULL;
+	if (!tmp)
 		goto out;
+	int slot = otk_cleanup_add(tmp, true);
+	snprintf(v->dir, sizeof v->dir, "%s", tmp);
+	if (!build_device(v, rel)) {
+		remove_device_files(tmp);
+	} else if (rename(tmp, dir) != 0) {
+		cli_error(dir, "cannot move the new device into place: %s", strerror(errno));
+		remove_device_files(tmp);
+	} else {
+		report_device(v, dir, rel);
+		status = 0;
 	}
-	char path[4200], conf[256];
-	snprintf(path, sizeof path, "%s/device.conf", dir);
-	if (otk_file_exists(path)) {
-		vdev_error(dir, "already holds a virtual device");
-		goto out;
-	}
-	printf("%s: %s (%u) device %s, Device OS %s\n", dir, l->name, l->platform, v->id, rel->version);
-	if (!open_flash(v, true) || !write_factory(v, rel)) {
-		vdev_close(v);
-		goto out;
-	}
-	vdev_close(v);
-	/* device.conf last: a directory without it is not a device yet. */
-	int n = snprintf(conf, sizeof conf, "platform=%u\nname=%s\nid=%s\ndevice_os=%s\n",
-			 l->platform, l->name, v->id, rel->version);
-	if (otk_file_write(path, conf, (size_t)n, false) != OTK_OK) {
-		vdev_error(path, "%s", strerror(errno));
-		goto out;
-	}
-	status = 0;
+	otk_cleanup_remove(slot);
+	free(tmp);
 out:
 	free(v);
 	return status;

@@ -1,8 +1,10 @@
 /* otakit-vdev: the virtual device.  Command dispatch and usage. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "otk/cleanup.h"
 #include "vdev.h"
 
 static const char usage[] =
@@ -11,6 +13,7 @@ static const char usage[] =
 	"  create DIR --platform NAME [--device-os VERSION] [--id HEX]\n"
 	"      make a device: flash files for the platform's layout, a device id and\n"
 	"      factory system modules for the Device OS release (default " VDEV_DEFAULT_DOS ")\n"
+	"      or system module version (e.g. 6305)\n"
 	"  run DIR [--for SECONDS] [--loops N] [--safe-mode] [--dfu] [--listen]\n"
 	"      boot: complete a pending update, print the boot decision and the LED,\n"
 	"      then run the user part (native apps run; ARM images are not executable)\n"
@@ -22,12 +25,19 @@ static const char usage[] =
 	"  build-app APP.so -o OUT.bin [--platform NAME] [--device-os VERSION] [--version N]\n"
 	"      wrap a native application in a user part module\n"
 	"\n"
+	"  --version\n"
+	"      print the version\n"
+	"\n"
 	"Exit status: 0 ok, 1 failure, 2 bad usage.\n";
+
+#ifndef OTK_VERSION_STRING
+#define OTK_VERSION_STRING "0.0.0"
+#endif
 
 int vdev_usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("otakit-vdev: ", stderr);
+	fprintf(stderr, "%s: ", cli_program);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -35,13 +45,25 @@ int vdev_usage_error(const char *fmt, ...)
 	return 2;
 }
 
+int vdev_bad_option(const char *command, char **argv)
+{
+	return vdev_usage_error("%s: bad option '%s'", command, cli_bad_option(argv));
+}
+
 int main(int argc, char **argv)
 {
+	otk_cleanup_install_signals();
+	cli_program = "otakit-vdev";
+	opterr = 0; /* commands report a rejected option themselves, once */
 	if (argc < 2)
 		return vdev_usage_error("no command given");
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("otakit-vdev %s\n", OTK_VERSION_STRING);
 		return 0;
 	}
 	if (strcmp(cmd, "create") == 0)

@@ -279,7 +279,14 @@ static int run_user(struct vdev *v, const struct otk_installed *u, unsigned long
 	return status;
 }
 
-int cmd_run(int argc, char **argv)
+struct run_args {
+	uint32_t requests;        /* OTK_BOOT_REQ_* */
+	unsigned long max_loops;  /* 0: no limit */
+	double secs;              /* 0: until a signal */
+	bool listen;
+};
+
+static int parse_run(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
 		{ "for", required_argument, NULL, 'f' },
@@ -289,42 +296,130 @@ int cmd_run(int argc, char **argv)
 		{ "listen", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint32_t requests = 0;
-	unsigned long max_loops = 0;
-	double secs = 0;
-	bool listen = false;
 	int c;
 	char *end;
+	memset(a, 0, sizeof *a);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			secs = strtod(optarg, &end);
-			if (*end || !(secs > 0) || secs > 4e6)
+			a->secs = strtod(optarg, &end);
+			if (*end || !(a->secs > 0) || a->secs > 4e6)
 				return vdev_usage_error("run: --for takes a number of seconds");
 			break;
 		case 'n':
-			max_loops = strtoul(optarg, &end, 10);
-			if (*end || !max_loops)
+			a->max_loops = strtoul(optarg, &end, 10);
+			if (*end || !a->max_loops)
 				return vdev_usage_error("run: --loops takes a positive count");
 			break;
-		case 's': requests |= OTK_BOOT_REQ_SAFE; break;
-		case 'd': requests |= OTK_BOOT_REQ_DFU; break;
-		case 'l': listen = true; break;
-		default: return vdev_usage_error("run: bad option");
+		case 's': a->requests |= OTK_BOOT_REQ_SAFE; break;
+		case 'd': a->requests |= OTK_BOOT_REQ_DFU; break;
+		case 'l': a->listen = true; break;
+		default: return vdev_bad_option("run", argv);
 		}
 	}
 	if (optind + 1 != argc)
 		return vdev_usage_error("run: need DIR");
+	return 0;
+}
 
+/*
+ * Asset OTA at boot: the running app's required assets must all be stored,
+ * else safe mode naming the first missing one (*why says so).
+ */
+static void check_assets(struct vdev *v, struct otk_boot_report *r, char *why, size_t cap)
+{
+	const struct otk_installed *u = NULL;
+	for (size_t i = 0; i < r->nmods && !u; i++)
+		if (r->mods[i].role == OTK_AREA_USER && r->mods[i].status == OTK_OK)
+			u = &r->mods[i];
+	if (!u)
+		return;
+	int dn = vdev_assets_deps(v, u);
+	if (dn < 0) {
+		SYS_WARN("assets: cannot read the user part's asset dependencies: %s",
+			 otk_strerror(dn));
+		return;
+	}
+	if (!v->has_assets) {
+		if (dn > 0) {
+			r->mode = OTK_MODE_SAFE;
+			put(why, cap, "user part needs %d asset(s) and %s has no asset storage", dn,
+			    v->layout->name);
+		}
+		return;
+	}
+	int ar = otk_assets_boot(&v->assets);
+	if (ar == OTK_EASSET_MISSING) {
+		const struct otk_asset_id *m = vdev_assets_first_missing(v);
+		r->mode = OTK_MODE_SAFE;
+		put(why, cap, "missing asset %s (%u of %d required asset(s) not stored)",
+		    m ? m->name : "?", v->assets.missing, dn);
+	} else if (ar < 0) {
+		SYS_ERROR("assets: %s", otk_strerror(ar));
+	} else if (dn > 0) {
+		static const char *const st[] = { "none", "handled", "want" };
+		uint8_t s = otk_assets_state(&v->assets);
+		SYS_INFO("assets: %d required, all stored; state %s", dn, s < 3 ? st[s] : "?");
+	}
+}
+
+/* The boot decision and the LED, as a device shows them; true when the app runs. */
+static bool report_mode(const struct otk_boot_report *r, const char *why, bool listen)
+{
+	if (r->mode == OTK_MODE_DFU) {
+		SYS_WARN("boot: DFU mode: %s", why);
+		SYS_INFO("LED: blinking yellow (DFU mode)");
+	} else if (r->mode == OTK_MODE_SAFE) {
+		SYS_WARN("boot: safe mode: %s", why);
+		SYS_INFO("LED: %s", listen ? "blinking dark blue (listening mode)"
+					   : "breathing magenta (safe mode; setup() and loop() do not run)");
+	} else if (listen) {
+		SYS_INFO("boot: normal mode; listening mode requested");
+		SYS_INFO("LED: blinking dark blue (listening mode; the application does not run)");
+	} else {
+		SYS_INFO("boot: normal mode%s", r->reason == OTK_REASON_NO_USER ? ", no user part" : "");
+		SYS_INFO("LED: breathing cyan");
+		return r->reason != OTK_REASON_NO_USER;
+	}
+	return false;
+}
+
+/* Boot: complete a pending update, decide the mode; false when booting failed. */
+static bool boot(struct vdev *v, uint32_t requests, struct otk_boot_report *r)
+{
+	static uint8_t scan[4096];
+	if (otk_update_pending(&v->upd))
+		SYS_INFO("update: %u module(s) waiting to be copied into place", v->upd.nslots);
+	int rc = otk_boot(&v->dev, &v->upd, scan, sizeof scan, requests, r);
+	if (rc < 0) {
+		SYS_ERROR("boot failed: %s", otk_strerror(rc));
+		return false;
+	}
+	if (r->copied)
+		SYS_INFO("update: %u module(s) copied into place", r->copied);
+	if (r->recover < 0)
+		SYS_ERROR("update: completing the copy failed: %s", otk_strerror(r->recover));
+	for (size_t i = 0; i < r->nmods; i++)
+		if (r->mods[i].role == OTK_AREA_BOOTLOADER || r->mods[i].role == OTK_AREA_SYSTEM ||
+		    r->mods[i].role == OTK_AREA_USER)
+			describe_module(&r->mods[i]);
+	return true;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a;
+	int status = parse_run(argc, argv, &a);
+	if (status)
+		return status;
 	vlog_start();
 	install_handlers();
-	if (secs > 0)
-		vdev_deadline_ms = (uint32_t)(secs * 1000.0);
+	if (a.secs > 0)
+		vdev_deadline_ms = (uint32_t)(a.secs * 1000.0);
 	struct vdev *v = calloc(1, sizeof *v);
-	static uint8_t scan[4096];
 	struct otk_boot_report r;
-	int status = 1;
+	status = 1;
 	if (!v)
 		return 1;
 	if (!vdev_open(v, argv[optind]))
@@ -334,94 +429,28 @@ int cmd_run(int argc, char **argv)
 	if (!vdev_update_init(v) || !vdev_assets_open(v))
 		goto out_close;
 	vdev_assets_bind(v);
-	if (otk_update_pending(&v->upd))
-		SYS_INFO("update: %u module(s) waiting to be copied into place", v->upd.nslots);
-	int rc = otk_boot(&v->dev, &v->upd, scan, sizeof scan, requests, &r);
-	if (rc < 0) {
-		SYS_ERROR("boot failed: %s", otk_strerror(rc));
+	if (!boot(v, a.requests, &r))
 		goto out_close;
-	}
-	if (r.copied)
-		SYS_INFO("update: %u module(s) copied into place", r.copied);
-	if (r.recover < 0)
-		SYS_ERROR("update: completing the copy failed: %s", otk_strerror(r.recover));
-	size_t nscan = r.nmods;
-	for (size_t i = 0; i < nscan; i++)
-		if (r.mods[i].role == OTK_AREA_BOOTLOADER || r.mods[i].role == OTK_AREA_SYSTEM ||
-		    r.mods[i].role == OTK_AREA_USER)
-			describe_module(&r.mods[i]);
-
 	char why[256];
 	reason_text(&r, why, sizeof why);
-	/* Asset OTA: the running app's required assets must all be stored. */
-	if (r.mode == OTK_MODE_NORMAL && r.reason != OTK_REASON_NO_USER) {
-		for (size_t i = 0; i < r.nmods; i++) {
-			if (r.mods[i].role != OTK_AREA_USER || r.mods[i].status != OTK_OK)
-				continue;
-			int dn = vdev_assets_deps(v, &r.mods[i]);
-			if (dn < 0) {
-				SYS_WARN("assets: cannot read the user part's asset dependencies: %s",
-					 otk_strerror(dn));
-				break;
-			}
-			if (!v->has_assets) {
-				if (dn > 0) {
-					r.mode = OTK_MODE_SAFE;
-					put(why, sizeof why, "user part needs %d asset(s) and %s has no asset storage",
-					    dn, v->layout->name);
-				}
-				break;
-			}
-			int ar = otk_assets_boot(&v->assets);
-			if (ar == OTK_EASSET_MISSING) {
-				const struct otk_asset_id *m = vdev_assets_first_missing(v);
-				r.mode = OTK_MODE_SAFE;
-				put(why, sizeof why, "missing asset %s (%u of %d required asset(s) not stored)",
-				    m ? m->name : "?", v->assets.missing, dn);
-			} else if (ar < 0) {
-				SYS_ERROR("assets: %s", otk_strerror(ar));
-			} else if (dn > 0) {
-				static const char *const st[] = { "none", "handled", "want" };
-				uint8_t s = otk_assets_state(&v->assets);
-				SYS_INFO("assets: %d required, all stored; state %s", dn,
-					 s < 3 ? st[s] : "?");
-			}
-			break;
-		}
-	}
-	bool app = false;
-	if (r.mode == OTK_MODE_DFU) {
-		SYS_WARN("boot: DFU mode: %s", why);
-		SYS_INFO("LED: blinking yellow (DFU mode)");
-	} else if (r.mode == OTK_MODE_SAFE) {
-		SYS_WARN("boot: safe mode: %s", why);
-		SYS_INFO("LED: %s", listen ? "blinking dark blue (listening mode)"
-					   : "breathing magenta (safe mode; setup() and loop() do not run)");
-	} else if (listen) {
-		SYS_INFO("boot: normal mode; listening mode requested");
-		SYS_INFO("LED: blinking dark blue (listening mode; the application does not run)");
-	} else {
-		SYS_INFO("boot: normal mode%s", r.reason == OTK_REASON_NO_USER ? ", no user part" : "");
-		SYS_INFO("LED: breathing cyan");
-		app = r.reason != OTK_REASON_NO_USER;
-	}
+	if (r.mode == OTK_MODE_NORMAL && r.reason != OTK_REASON_NO_USER)
+		check_assets(v, &r, why, sizeof why);
+	bool app = report_mode(&r, why, a.listen);
 
 	bool idle = true;
 	status = 0;
-	if (app) {
-		for (size_t i = 0; i < r.nmods; i++)
-			if (r.mods[i].role == OTK_AREA_USER && r.mods[i].status == OTK_OK) {
-				status = run_user(v, &r.mods[i], max_loops, &idle);
-				break;
-			}
-	}
+	for (size_t i = 0; app && i < r.nmods; i++)
+		if (r.mods[i].role == OTK_AREA_USER && r.mods[i].status == OTK_OK) {
+			status = run_user(v, &r.mods[i], a.max_loops, &idle);
+			break;
+		}
 	if (idle && status == 0)
 		while (!vdev_should_stop())
 			vdev_sleep(1000);
 	if (vdev_stop_signal)
 		SYS_INFO("stopping: %s", vdev_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	else if (vdev_deadline_ms && vdev_should_stop())
-		SYS_INFO("stopping: ran for %.3g s", secs);
+		SYS_INFO("stopping: ran for %.3g s", a.secs);
 out_close:
 	vdev_close(v);
 out:

@@ -7,9 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
 #include "otk/asset_api.h"
 #include "otk/asset_store.h"
 #include "otk/boot.h"
+#include "otk/dos_version.h"
 #include "otk/flash.h"
 #include "otk/inflate.h"
 #include "otk/layout.h"
@@ -105,6 +107,12 @@ void vdev_set_device_id(const char *id);
 /* Words for things. */
 const char *vdev_module_name(uint8_t function, uint8_t index, char *out, size_t cap);
 const char *vdev_dos_name(uint16_t system_version);
+/*
+ * --device-os: a release name ("6.3.4") or any system module version
+ * ("6305"; a number no release has is used as it is, described in *custom,
+ * whose version string is arg).  NULL when it is neither.
+ */
+const struct otk_dos_release *vdev_device_os(const char *arg, struct otk_dos_release *custom);
 
 /* Commands. */
 int cmd_create(int argc, char **argv);
@@ -113,7 +121,7 @@ int cmd_install(int argc, char **argv);
 int cmd_build_app(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int vdev_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vdev_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-bool vdev_parse_u32(const char *s, uint32_t *v);
+/* A rejected option (getopt), reported once; returns 2. */
+int vdev_bad_option(const char *command, char **argv);
 
 #endif

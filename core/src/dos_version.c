@@ -16,6 +16,10 @@
  *    shared across platforms.  Where both sources cover a release they agree.
  *  - 3.2.1-p2.1, a private P2 release: the list of private versions that the
  *    Particle documentation build adds to the same table by hand.
+ *  - 6.3.4: the Tinker applications particle-cli 3.51.0 ships for it
+ *    (assets/knownApps/{msom,esomx}/tinker/tinker-6.3.4-*.bin) depend on
+ *    system part 1 version 6305.  Its bootloader number is not recorded
+ *    there, so it is 0 here.
  *  - Cross-checks: the shared test fixtures (tracker system part 3.1.0-alpha.2
  *    is 3101; Tinker built for 5.3.1 depends on system 5301; an application
  *    built for 5.5.0-rc.1 depends on system 5500) and particle-cli, which
@@ -26,7 +30,8 @@
  * 5.5.0 is 5501 (5500 is 5.5.0-rc.1) and 6.3.0 is 6302.
  *
  * Not recorded because no binary or table could be found to confirm it:
- * 6.0.0 (the Device Restore data for it is damaged) and 6.3.1.
+ * 6.0.0 (the Device Restore data for it is damaged), 6.3.1 and 6.3.3 (6304
+ * is the likely number, but nothing we have carries it).
  *
  * The bootloader column is the main bootloader (module index 0).  Particle
  * numbers it the same way on every platform of a release where we checked.
@@ -236,6 +241,7 @@ static const struct otk_dos_release releases[] = {
 	{ "6.2.1", 6201, 3101 },
 	{ "6.3.0", 6302, 3101 },
 	{ "6.3.2", 6303, 3101 },
+	{ "6.3.4", 6305, 0 },            /* particle-cli's Tinker for 6.3.4 */
 };
 
 #define NRELEASES (sizeof releases / sizeof releases[0])

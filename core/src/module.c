@@ -265,9 +265,18 @@ int otk_module_parse(const uint8_t *buf, size_t len, struct otk_module *m)
 		return OTK_EEMPTY;
 
 	long off = otk_prefix_find(buf, len, &score);
-	/* A weak guess (garbage that happens to look like a prefix) loses
-	 * against a truncated but otherwise good prefix at a usual offset. */
-	if (off < 0 || score <= 3) {
+	/*
+	 * A weak guess (garbage that happens to look like a prefix) loses
+	 * against a truncated but otherwise good prefix at a usual offset; so
+	 * does any guess the scan found at an unusual offset: a prefix whose
+	 * end address is corrupt scores 0 where it is, and the module must be
+	 * reported as what that prefix describes, not as a stray match in the
+	 * code after it.
+	 */
+	bool usual = false;
+	for (size_t i = 0; i < sizeof preferred_offsets / sizeof preferred_offsets[0]; i++)
+		usual |= off == (long)preferred_offsets[i];
+	if (off < 0 || score <= 3 || (score < OTK_PREFIX_SCORE_MAX && !usual)) {
 		/*
 		 * Nothing plausible.  A prefix at a usual offset that would be
 		 * plausible if the file were longer means a truncated file, which

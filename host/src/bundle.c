@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "otk/bundle.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "otk/assets.h"
 #include "otk/error.h"
+#include "otk/file.h"
 #include "otk/platform.h"
 
 bool otk_bundle_name_is_safe(const char *n)
@@ -28,12 +30,21 @@ bool otk_bundle_name_is_safe(const char *n)
 	return true;
 }
 
+/*
+ * Append e to the array *v of *n entries.  The capacity is implied by the
+ * count (4, then the next power of two), so the array doubles when *n
+ * reaches one: 100,000 entries cost 16 reallocs, not 100,000.
+ */
 static int add_entry(struct otk_bundle_entry **v, size_t *n, struct otk_bundle_entry *e)
 {
-	struct otk_bundle_entry *nv = realloc(*v, (*n + 1) * sizeof **v);
-	if (!nv)
-		return OTK_ENOMEM;
-	*v = nv;
+	size_t have = *n;
+	if (have == 0 || (have >= 4 && (have & (have - 1)) == 0)) {
+		size_t cap = have ? have * 2 : 4;
+		struct otk_bundle_entry *nv = realloc(*v, cap * sizeof **v);
+		if (!nv)
+			return OTK_ENOMEM;
+		*v = nv;
+	}
 	(*v)[(*n)++] = *e;
 	return OTK_OK;
 }
@@ -57,14 +68,61 @@ void otk_bundle_free(struct otk_bundle *b)
 	memset(b, 0, sizeof *b);
 }
 
+static int read_entries(zip_t *z, struct otk_bundle *b, char *err, size_t errlen);
+
+/* A zip in memory (buf stays the caller's and must outlive z). */
+static zip_t *open_buffer(const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	zip_error_t ze;
+	zip_error_init(&ze);
+	zip_source_t *src = zip_source_buffer_create(buf, len, 0, &ze);
+	zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
+	if (!z) {
+		snprintf(err, errlen, "not a readable zip file: %s", zip_error_strerror(&ze));
+		zip_source_free(src);
+	}
+	zip_error_fini(&ze);
+	return z;
+}
+
+int otk_bundle_read_buffer(const uint8_t *buf, size_t len, struct otk_bundle *b, char *err,
+			   size_t errlen)
+{
+	memset(b, 0, sizeof *b);
+	zip_t *z = open_buffer(buf, len, err, errlen);
+	if (!z)
+		return OTK_EINVAL;
+	return read_entries(z, b, err, errlen);
+}
+
 int otk_bundle_read(const char *path, struct otk_bundle *b, char *err, size_t errlen)
 {
 	int zerr = 0;
-	int rc = OTK_OK;
-	size_t total = 0;
+	struct stat st;
+	const char *file = strcmp(path, "-") == 0 ? "/dev/stdin" : path;
 
 	memset(b, 0, sizeof *b);
-	zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* A pipe or a device cannot seek, which zip's central directory at
+		 * the end needs: hold the whole zip in memory, under a cap. */
+		uint8_t *buf;
+		size_t len;
+		int rc = otk_file_read(file, OTK_LIMIT_BUNDLE_ZIP, &buf, &len);
+		if (rc == OTK_ETOOBIG) {
+			snprintf(err, errlen, "more than %u MiB arrived, more than a bundle may take",
+				 OTK_LIMIT_BUNDLE_ZIP >> 20);
+			return rc;
+		}
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot read: %s",
+				 rc == OTK_EIO ? strerror(errno) : otk_strerror(rc));
+			return rc;
+		}
+		rc = otk_bundle_read_buffer(buf, len, b, err, errlen);
+		free(buf);
+		return rc;
+	}
+	zip_t *z = zip_open(file, ZIP_RDONLY, &zerr);
 	if (!z) {
 		zip_error_t ze;
 		zip_error_init_with_code(&ze, zerr);
@@ -72,6 +130,14 @@ int otk_bundle_read(const char *path, struct otk_bundle *b, char *err, size_t er
 		zip_error_fini(&ze);
 		return OTK_EINVAL;
 	}
+	return read_entries(z, b, err, errlen);
+}
+
+/* Every entry of z, sorted into b; z is discarded. */
+static int read_entries(zip_t *z, struct otk_bundle *b, char *err, size_t errlen)
+{
+	int rc = OTK_OK;
+	size_t total = 0;
 	zip_int64_t count = zip_get_num_entries(z, 0);
 	for (zip_int64_t i = 0; i < count && rc == OTK_OK; i++) {
 		zip_stat_t st;

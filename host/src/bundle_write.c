@@ -4,6 +4,7 @@
  * the output appears whole or not at all and is never clobbered without
  * force.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,21 +75,52 @@ static int build_zip(const struct otk_bundle_item *items, size_t n, uint8_t **ou
 	return rc;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int otk_bundle_write(const char *path, const struct otk_bundle_item *items, size_t n, bool force,
 		     char *err, size_t errlen)
 {
+	/* The limits otk_bundle_read() applies, checked before anything is built. */
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].len > OTK_LIMIT_BUNDLE_ENTRY) {
+			snprintf(err, errlen, "entry '%s' is %zu bytes, over the %u MiB a bundle entry "
+				 "may hold", items[i].name, items[i].len, OTK_LIMIT_BUNDLE_ENTRY >> 20);
+			return OTK_ETOOBIG;
+		}
+		total += items[i].len;
+	}
+	if (total > OTK_LIMIT_BUNDLE_TOTAL) {
+		snprintf(err, errlen, "the entries hold %llu bytes, over the %u MiB a bundle may hold",
+			 (unsigned long long)total, OTK_LIMIT_BUNDLE_TOTAL >> 20);
+		return OTK_ETOOBIG;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!otk_bundle_name_is_safe(items[i].name)) {
 			snprintf(err, errlen, "unsafe entry name '%s'", items[i].name);
 			return OTK_EINVAL;
 		}
-		for (size_t k = 0; k < i; k++) {
-			if (strcmp(items[k].name, items[i].name) == 0) {
-				snprintf(err, errlen, "duplicate entry '%s'", items[i].name);
-				return OTK_EINVAL;
-			}
+	}
+	/* Duplicates sort next to each other: O(n log n) for many entries. */
+	const char **names = malloc((n ? n : 1) * sizeof *names);
+	if (!names) {
+		snprintf(err, errlen, "out of memory");
+		return OTK_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		names[i] = items[i].name;
+	qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(names[i - 1], names[i]) == 0) {
+			snprintf(err, errlen, "duplicate entry '%s'", names[i]);
+			free(names);
+			return OTK_EINVAL;
 		}
 	}
+	free(names);
 	if (!force && otk_file_exists(path)) {
 		snprintf(err, errlen, "already exists (use --force to replace it)");
 		return OTK_EEXIST;
@@ -98,11 +130,18 @@ int otk_bundle_write(const char *path, const struct otk_bundle_item *items, size
 	int rc = build_zip(items, n, &zip, &len, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (len > OTK_LIMIT_BUNDLE_ZIP) {
+		snprintf(err, errlen, "the zip would be %zu bytes, over the %u MiB a bundle may take",
+			 len, OTK_LIMIT_BUNDLE_ZIP >> 20);
+		free(zip);
+		return OTK_ETOOBIG;
+	}
 	rc = otk_file_write(path, zip, len, force);
 	free(zip);
 	if (rc == OTK_EEXIST)
 		snprintf(err, errlen, "already exists (use --force to replace it)");
 	else if (rc < 0)
-		snprintf(err, errlen, "cannot write: %s", otk_strerror(rc));
+		snprintf(err, errlen, "cannot write: %s",
+			 rc == OTK_EIO ? strerror(errno) : otk_strerror(rc));
 	return rc;
 }

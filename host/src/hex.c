@@ -13,27 +13,25 @@
 
 #include "otk/error.h"
 
-/* Hex digit values; 0xFF for anything else.  Filled once, never changed after. */
-static uint8_t digit_table[256];
-static bool table_ready;
+/*
+ * Hex digit values plus one; 0 for anything else.  Constant, so readers in
+ * several threads share it without a race (digit() maps 0 to 0xFF).
+ */
+static const uint8_t digit_plus1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
-static void init_table(void)
+/* The value of hex digit c, 0xFF when c is not one. */
+static inline uint8_t digit(uint8_t c)
 {
-	if (table_ready)
-		return;
-	memset(digit_table, 0xFF, sizeof digit_table);
-	for (int c = 0; c < 10; c++)
-		digit_table['0' + c] = (uint8_t)c;
-	for (int c = 0; c < 6; c++) {
-		digit_table['a' + c] = (uint8_t)(10 + c);
-		digit_table['A' + c] = (uint8_t)(10 + c);
-	}
-	table_ready = true;
+	return (uint8_t)(digit_plus1[c] - 1u);
 }
 
 void otk_hex_reader_init(struct otk_hex_reader *r, const char *text, size_t len)
 {
-	init_table();
 	memset(r, 0, sizeof *r);
 	r->p = text;
 	r->end = text + len;
@@ -69,21 +67,21 @@ int otk_hex_reader_next(struct otk_hex_reader *r, struct otk_hex_record *rec,
 		if (digits < 10 || (digits & 1)) {
 			/* Say which: a bad digit is a clearer message than a length. */
 			for (const char *q = s; q < e; q++)
-				if (digit_table[(uint8_t)*q] == 0xFF) {
+				if (digit((uint8_t)*q) == 0xFF) {
 					fail(err, OTK_HEXP_BAD_DIGIT, r->line);
 					return OTK_EINVAL;
 				}
 			fail(err, OTK_HEXP_BAD_LENGTH, r->line);
 			err->digits = digits;
 			err->length_byte = digits >= 2 ?
-				(unsigned)(digit_table[(uint8_t)s[0]] << 4 | digit_table[(uint8_t)s[1]]) : 0;
+				(unsigned)(digit((uint8_t)s[0]) << 4 | digit((uint8_t)s[1])) : 0;
 			return OTK_EINVAL;
 		}
 		size_t nbytes = digits / 2;
 		uint8_t hdr[4], sum = 0;
 		const uint8_t *u = (const uint8_t *)s;
 		for (size_t k = 0; k < nbytes; k++) {
-			uint8_t hi = digit_table[u[2 * k]], lo = digit_table[u[2 * k + 1]];
+			uint8_t hi = digit(u[2 * k]), lo = digit(u[2 * k + 1]);
 			if ((hi | lo) & 0xF0)
 				return fail(err, OTK_HEXP_BAD_DIGIT, r->line);
 			uint8_t b = (uint8_t)(hi << 4 | lo);
@@ -105,7 +103,7 @@ int otk_hex_reader_next(struct otk_hex_reader *r, struct otk_hex_record *rec,
 		}
 		if (sum != 0) {
 			/* the checksum byte is the last one; recompute without it */
-			uint8_t hi = digit_table[u[digits - 2]], lo = digit_table[u[digits - 1]];
+			uint8_t hi = digit(u[digits - 2]), lo = digit(u[digits - 1]);
 			uint8_t stored = (uint8_t)(hi << 4 | lo);
 			fail(err, OTK_HEXP_CHECKSUM, r->line);
 			err->stored = stored;
@@ -216,7 +214,8 @@ const char *otk_hex_error_text(const struct otk_hex_error *e, char *buf, size_t 
 		snprintf(buf, size, "line %lu: data runs past address 0xffffffff", e->line);
 		break;
 	case OTK_HEXP_TOO_BIG:
-		snprintf(buf, size, "line %lu: image larger than the %u MiB limit", e->line,
+		snprintf(buf, size, "line %lu: image needs more memory than the %u MiB limit "
+			 "(its data and one region per run of bytes)", e->line,
 			 OTK_MEMIMAGE_MAX_DEFAULT >> 20);
 		break;
 	case OTK_HEXP_NOMEM:
@@ -308,8 +307,8 @@ static int keep(struct otk_hex_loader *l, const char *p, size_t n)
 			fail(&l->err, OTK_HEXP_NOT_RECORD, l->r.line + 1);
 		} else {
 			fail(&l->err, OTK_HEXP_BAD_LENGTH, l->r.line + 1);
-			l->err.length_byte = (unsigned)(digit_table[(uint8_t)head[1]] << 4 |
-							digit_table[(uint8_t)head[2]]) & 0xFF;
+			l->err.length_byte = (unsigned)(digit((uint8_t)head[1]) << 4 |
+							digit((uint8_t)head[2])) & 0xFF;
 			l->err.digits = l->carry_len + n - 1;
 		}
 		return l->rc = OTK_EINVAL;

@@ -33,6 +33,9 @@ int otk_module_compress(const uint8_t *in, size_t len, const struct otk_compress
 		src = in + m.prefix_size;
 		src_len = m.suffix_off - m.prefix_size;
 	}
+	/* The declared original size decompress would refuse. */
+	if (src_len > OTK_DECOMPRESS_MAX)
+		return OTK_ETOOBIG;
 
 	z_stream z;
 	memset(&z, 0, sizeof z);
@@ -169,6 +172,9 @@ int otk_module_combine(const uint8_t *const *mods, const size_t *lens, size_t n,
 			return OTK_EINVAL;
 		total += lens[i];
 	}
+	/* Readers take a module file of at most OTK_LIMIT_FILE bytes. */
+	if (total > OTK_LIMIT_FILE)
+		return OTK_ETOOBIG;
 	uint8_t *buf = malloc(total);
 	if (!buf)
 		return OTK_ENOMEM;

@@ -55,6 +55,8 @@ static void test_known_values(void **state)
 	(void)state;
 	check("6.2.0", 6200, 3100);
 	check("6.1.1", 6101, 3001);
+	/* particle-cli ships Tinker for 6.3.4 depending on system 6305. */
+	check("6.3.4", 6305, 0);
 	check("5.3.1", 5301, 2101);
 	/* The release candidate took 5500, so 5.5.0 itself is 5501. */
 	check("5.5.0-rc.1", 5500, 2300);

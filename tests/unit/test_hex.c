@@ -3,8 +3,9 @@
  * with its line number, addressing modes, writer layout, round trips, and
  * the sparse image (no huge allocations, merge conflicts, erase).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* mallinfo2() */
 #include <dirent.h>
+#include <malloc.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,7 +227,7 @@ static void test_sparse_image(void **state)
 	assert_int_equal(otk_memimage_count(&m), 2);
 	assert_int_equal(m.total, 8192);
 	/* allocation is what is there, not the span */
-	assert_true(m.r[0].cap + m.r[1].cap < 64 * 1024);
+	assert_true(m.alloc < 64 * 1024);
 	assert_false(otk_memimage_any(&m, 0x1000, 0x10000000));
 	assert_true(otk_memimage_any(&m, 0xFFF, 2));
 
@@ -325,7 +326,8 @@ static void test_find_modules(void **state)
 	/* a corrupted byte is still found, with its CRC failing */
 	long ri = otk_memimage_find(&m, 0xB4100, NULL);
 	assert_true(ri >= 0);
-	m.r[ri].data[0xB4100 - m.r[ri].addr] ^= 1;
+	const struct otk_memregion *rr = otk_memimage_region(&m, (size_t)ri);
+	rr->data[0xB4100 - rr->addr] ^= 1;
 	assert_int_equal(otk_memimage_find_modules(&m, &mods, &n), OTK_OK);
 	assert_int_equal(n, 5);
 	assert_false(mods[1].crc_ok);
@@ -549,6 +551,201 @@ static void test_stream_files(void **state)
 	otk_memimage_deinit(&m);
 }
 
+/*
+ * Bytes currently allocated by the process: the sanitizer's count in the
+ * ASan build (which replaces malloc), glibc's otherwise.
+ */
+size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+static size_t allocated_now(void)
+{
+	if (__sanitizer_get_current_allocated_bytes)
+		return __sanitizer_get_current_allocated_bytes();
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* One data record of n bytes of value v at addr (with its 04 record when the page changes). */
+static size_t put_record(char *out, uint32_t addr, const uint8_t *d, size_t n, uint32_t *page)
+{
+	size_t w = 0;
+	if (addr >> 16 != *page) {
+		*page = addr >> 16;
+		uint8_t sum = (uint8_t)(0x02 + 0x04 + (*page >> 8) + (*page & 0xFF));
+		w += (size_t)sprintf(out + w, ":02000004%04X%02X\n", (unsigned)*page,
+				     (unsigned)(uint8_t)(0x100 - sum));
+	}
+	uint8_t sum = (uint8_t)(n + ((addr >> 8) & 0xFF) + (addr & 0xFF));
+	w += (size_t)sprintf(out + w, ":%02X%04X00", (unsigned)n, (unsigned)(addr & 0xFFFF));
+	for (size_t k = 0; k < n; k++) {
+		w += (size_t)sprintf(out + w, "%02X", d[k]);
+		sum = (uint8_t)(sum + d[k]);
+	}
+	w += (size_t)sprintf(out + w, "%02X\n", (unsigned)(uint8_t)(0x100 - sum));
+	return w;
+}
+
+/*
+ * The hostile tester's file: one byte at every other address across pages
+ * 64 KiB pages, records in descending address order.
+ */
+static char *sparse_descending(unsigned pages, size_t *len)
+{
+	size_t records = (size_t)pages * 0x8000;
+	char *t = malloc(records * 16 + pages * 20 + 32);
+	assert_non_null(t);
+	size_t w = 0;
+	uint32_t page = 0xFFFFFFFF;
+	for (size_t i = records; i-- > 0;) {
+		uint8_t v = (uint8_t)(i * 7);
+		w += put_record(t + w, (uint32_t)(0x08000000 + 2 * i), &v, 1, &page);
+	}
+	w += (size_t)sprintf(t + w, ":00000001FF\n");
+	*len = w;
+	return t;
+}
+
+/* A sparse hex stays small: what is allocated is counted, not only the data. */
+static void test_sparse_hostile_memory(void **state)
+{
+	(void)state;
+	size_t len;
+	char *t = sparse_descending(1, &len);
+	struct otk_memimage m;
+	struct otk_hex_error e;
+	otk_memimage_init(&m);
+	size_t before = allocated_now();
+	assert_int_equal(otk_hex_load(t, len, &m, NULL, &e), OTK_OK);
+	size_t used = allocated_now() - before;
+	assert_int_equal(otk_memimage_count(&m), 0x8000);
+	assert_int_equal(m.total, 0x8000);
+	/* 32768 one-byte regions: 4 KiB each before, ~60 bytes now */
+	assert_true(used < 4u << 20);
+	/* and the count is honest: no more is allocated than is charged */
+	assert_true(used <= m.alloc + (64u << 10));
+	const struct otk_memregion *r = otk_memimage_region(&m, 0x4000);
+	assert_int_equal(r->addr, 0x08008000);
+	assert_int_equal(r->data[0], (uint8_t)(0x4000 * 7));
+	otk_memimage_deinit(&m);
+
+	/* The cap refuses it when the bookkeeping does not fit, not just the data. */
+	otk_memimage_init(&m);
+	m.max_total = 1u << 20;
+	assert_int_equal(otk_hex_load(t, len, &m, NULL, &e), OTK_ETOOBIG);
+	assert_int_equal(e.problem, OTK_HEXP_TOO_BIG);
+	assert_true(m.alloc <= m.max_total);
+	otk_memimage_deinit(&m);
+	free(t);
+}
+
+/* The 7.3 MB file: 16 x 64 KiB, one byte every other address, descending. */
+static void test_sparse_hostile_full(void **state)
+{
+	(void)state;
+	size_t len;
+	char *t = sparse_descending(16, &len);
+	assert_true(len > 7000000);
+	struct otk_memimage m;
+	struct otk_hex_error e;
+	otk_memimage_init(&m);
+	size_t before = allocated_now();
+	assert_int_equal(otk_hex_load(t, len, &m, NULL, &e), OTK_OK);
+	size_t used = allocated_now() - before;
+	assert_int_equal(otk_memimage_count(&m), 16 * 0x8000);
+	assert_true(used < 64u << 20); /* was 2.1 GB */
+	for (size_t i = 0; i < otk_memimage_count(&m); i += 4099) {
+		const struct otk_memregion *r = otk_memimage_region(&m, i);
+		assert_int_equal(r->addr, 0x08000000 + 2 * i);
+		assert_int_equal(r->len, 1);
+	}
+	otk_memimage_deinit(&m);
+	free(t);
+}
+
+/*
+ * Random writes, replaces and erases against a plain byte model, in a space
+ * small enough to model and with enough regions to split and join blocks.
+ */
+static void test_memimage_model(void **state)
+{
+	(void)state;
+	enum { SPACE = 1 << 18 };
+	static uint8_t val[SPACE];
+	static bool has[SPACE];
+	memset(has, 0, sizeof has);
+	uint32_t seed = 12345;
+	struct otk_memimage m;
+	otk_memimage_init(&m);
+	uint8_t buf[64];
+	for (int op = 0; op < 40000; op++) {
+		uint8_t pick[8];
+		otk_test_random(&seed, pick, sizeof pick);
+		uint32_t addr = (uint32_t)(pick[0] | pick[1] << 8 | (pick[5] & 3) << 16) % SPACE;
+		size_t n = 1 + pick[2] % (pick[3] < 200 ? 3 : 64);
+		if (addr + n > SPACE)
+			n = SPACE - addr;
+		if (pick[4] < 40) {
+			uint64_t el = 1 + (pick[5] % 8 == 0 ? pick[6] * 16u : pick[6] % 4u);
+			assert_int_equal(otk_memimage_erase(&m, addr, el), OTK_OK);
+			for (uint64_t k = addr; k < addr + el && k < SPACE; k++)
+				has[k] = false;
+			continue;
+		}
+		otk_test_random(&seed, buf, n);
+		bool check = pick[4] & 1;
+		bool clash = false;
+		for (size_t k = 0; k < n; k++)
+			if (has[addr + k] && val[addr + k] != buf[k])
+				clash = true;
+		int rc;
+		if (pick[7] < 30) {
+			uint8_t *own = malloc(n);
+			assert_non_null(own);
+			memcpy(own, buf, n);
+			rc = otk_memimage_write_owned(&m, addr, own, n,
+						      check ? OTK_MEM_CHECK : OTK_MEM_REPLACE, NULL);
+		} else {
+			rc = otk_memimage_write(&m, addr, buf, n,
+						check ? OTK_MEM_CHECK : OTK_MEM_REPLACE, NULL);
+		}
+		if (check && clash) {
+			assert_int_equal(rc, OTK_EEXIST);
+			continue;
+		}
+		assert_int_equal(rc, OTK_OK);
+		for (size_t k = 0; k < n; k++) {
+			has[addr + k] = true;
+			val[addr + k] = buf[k];
+		}
+		if (op % 5000 != 4999)
+			continue;
+		/* regions are exactly the runs of present bytes */
+		size_t ri = 0;
+		uint64_t total = 0;
+		for (uint32_t a = 0; a < SPACE;) {
+			if (!has[a]) {
+				a++;
+				continue;
+			}
+			uint32_t e = a;
+			while (e < SPACE && has[e])
+				e++;
+			const struct otk_memregion *r = otk_memimage_region(&m, ri++);
+			assert_non_null(r);
+			assert_int_equal(r->addr, a);
+			assert_int_equal(r->len, e - a);
+			assert_memory_equal(r->data, val + a, e - a);
+			assert_true(r->cap >= r->len);
+			total += e - a;
+			a = e;
+		}
+		assert_int_equal(otk_memimage_count(&m), ri);
+		assert_int_equal(m.total, total);
+		assert_true(m.alloc <= m.max_total);
+	}
+	assert_true(otk_memimage_count(&m) > 2048); /* several blocks were in play */
+	otk_memimage_deinit(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +759,9 @@ int main(void)
 		cmocka_unit_test(test_find_modules),
 		cmocka_unit_test(test_stream_chunks),
 		cmocka_unit_test(test_stream_files),
+		cmocka_unit_test(test_sparse_hostile_memory),
+		cmocka_unit_test(test_sparse_hostile_full),
+		cmocka_unit_test(test_memimage_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

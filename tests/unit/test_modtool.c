@@ -2,9 +2,17 @@
  * Host module transformations: golden files from Particle's tools, round
  * trips of our own output through zlib, and the refusals.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zip.h>
 #include <zlib.h>
+
+#include "otk/bundle.h"
+#include "otk/limits.h"
 
 #include "otk/error.h"
 #include "otk/modtool.h"
@@ -204,6 +212,238 @@ static void test_compressed_size_lies(void **state)
 	assert_int_equal(otk_module_decompress(mod, mlen, &out, &olen), OTK_ENOTCOMPRESSED);
 }
 
+/* A user-part module of exactly size bytes (zero body), malloc'd. */
+static uint8_t *zero_module(size_t size)
+{
+	struct otk_module_spec spec = { 0 };
+	spec.start = 0x80A0000;
+	spec.prefix.platform = 6;
+	spec.prefix.function = OTK_FUNC_USER;
+	spec.prefix.index = 1;
+	spec.prefix.version = 2;
+	uint8_t small[256] = { 0 };
+	size_t overhead;
+	assert_int_equal(otk_module_build(&spec, small, 0, small, sizeof small, &overhead), OTK_OK);
+	assert_true(size > overhead);
+	uint8_t *body = calloc(1, size - overhead);
+	uint8_t *out = malloc(size);
+	assert_non_null(body);
+	assert_non_null(out);
+	size_t len;
+	assert_int_equal(otk_module_build(&spec, body, size - overhead, out, size, &len), OTK_OK);
+	assert_int_equal(len, size);
+	free(body);
+	return out;
+}
+
+/* What compress writes, decompress reads: the limit is checked on both sides. */
+static void test_compress_limit(void **state)
+{
+	(void)state;
+	uint8_t *mod = zero_module(OTK_LIMIT_MODULE_INFLATED + 1);
+	uint8_t *z = NULL, *back = NULL;
+	size_t zlen = 0, blen;
+	struct otk_compress_opts o = { 1, 15 };
+	assert_int_equal(otk_module_compress(mod, OTK_LIMIT_MODULE_INFLATED + 1, &o, &z, &zlen),
+			 OTK_ETOOBIG);
+	assert_null(z);
+	free(mod);
+
+	mod = zero_module(OTK_LIMIT_MODULE_INFLATED);
+	assert_int_equal(otk_module_compress(mod, OTK_LIMIT_MODULE_INFLATED, &o, &z, &zlen), OTK_OK);
+	assert_int_equal(otk_module_decompress(z, zlen, &back, &blen), OTK_OK);
+	assert_int_equal(blen, OTK_LIMIT_MODULE_INFLATED);
+	assert_memory_equal(back, mod, blen);
+	free(back);
+	free(z);
+	free(mod);
+}
+
+static char *scratch(const char *name)
+{
+	char *p = otk_test_path("%s/%s", otk_test_tmpdir(), name);
+	unlink(p);
+	return p;
+}
+
+/* What the bundle writer writes, the reader reads: entry and total limits. */
+static void test_bundle_write_limits(void **state)
+{
+	(void)state;
+	char err[256];
+	char *path = scratch("limits.zip");
+	size_t big = OTK_LIMIT_BUNDLE_ENTRY + 1;
+	uint8_t *data = calloc(1, big);
+	assert_non_null(data);
+	struct otk_bundle_item one[] = { { "app.bin", data, 100 }, { "assets/big.bin", data, big } };
+	assert_int_equal(otk_bundle_write(path, one, 2, false, err, sizeof err), OTK_ETOOBIG);
+	assert_non_null(strstr(err, "assets/big.bin"));
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* five entries at the entry limit: over the total */
+	struct otk_bundle_item five[5];
+	for (int i = 0; i < 5; i++) {
+		char *n = malloc(32);
+		snprintf(n, 32, "assets/%d.bin", i);
+		five[i] = (struct otk_bundle_item){ n, data, OTK_LIMIT_BUNDLE_ENTRY };
+	}
+	assert_int_equal(otk_bundle_write(path, five, 5, false, err, sizeof err), OTK_ETOOBIG);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* at the entry limit: written and read back */
+	struct otk_bundle_item ok[] = { { "app.bin", data, 100 },
+					{ "assets/max.bin", data, OTK_LIMIT_BUNDLE_ENTRY } };
+	assert_int_equal(otk_bundle_write(path, ok, 2, false, err, sizeof err), OTK_OK);
+	struct otk_bundle b;
+	assert_int_equal(otk_bundle_read(path, &b, err, sizeof err), OTK_OK);
+	assert_int_equal(b.nassets, 1);
+	assert_int_equal(b.assets[0].len, OTK_LIMIT_BUNDLE_ENTRY);
+	otk_bundle_free(&b);
+	for (int i = 0; i < 5; i++)
+		free((char *)five[i].name);
+	free(data);
+	unlink(path);
+	free(path);
+}
+
+/* Feed the file at path into a pipe from a child; returns the read end. */
+static int pipe_from(const char *path)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		FILE *f = fopen(path, "rb");
+		char buf[4096];
+		size_t n;
+		while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+			if (write(fds[1], buf, n) != (ssize_t)n)
+				break;
+		_exit(0);
+	}
+	close(fds[1]);
+	return fds[0];
+}
+
+/* A bundle read from a pipe (/dev/fd/N, "-"), and from a FIFO. */
+static void test_bundle_from_pipe(void **state)
+{
+	(void)state;
+	char err[256];
+	char *path = scratch("pipe.zip");
+	static const uint8_t app[] = "not really an app";
+	struct otk_bundle_item items[] = { { "app.bin", app, sizeof app },
+					   { "assets/a.txt", (const uint8_t *)"meow", 4 } };
+	assert_int_equal(otk_bundle_write(path, items, 2, false, err, sizeof err), OTK_OK);
+
+	struct otk_bundle b;
+	int fd = pipe_from(path);
+	char dev[32];
+	snprintf(dev, sizeof dev, "/dev/fd/%d", fd);
+	assert_int_equal(otk_bundle_read(dev, &b, err, sizeof err), OTK_OK);
+	close(fd);
+	wait(NULL);
+	assert_int_equal(b.nassets, 1);
+	assert_memory_equal(b.assets[0].data, "meow", 4);
+	assert_int_equal(b.app.len, sizeof app);
+	otk_bundle_free(&b);
+
+	fd = pipe_from(path);
+	int saved = dup(STDIN_FILENO);
+	dup2(fd, STDIN_FILENO);
+	close(fd);
+	int rc = otk_bundle_read("-", &b, err, sizeof err);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	wait(NULL);
+	assert_int_equal(rc, OTK_OK);
+	assert_int_equal(b.nassets, 1);
+	otk_bundle_free(&b);
+
+	/* not a zip from a pipe: a clear error, not a crash */
+	char *junk = scratch("junk.bin");
+	FILE *f = fopen(junk, "wb");
+	fputs("PK but not a zip", f);
+	fclose(f);
+	fd = pipe_from(junk);
+	snprintf(dev, sizeof dev, "/dev/fd/%d", fd);
+	assert_int_equal(otk_bundle_read(dev, &b, err, sizeof err), OTK_EINVAL);
+	assert_non_null(strstr(err, "not a readable zip"));
+	close(fd);
+	wait(NULL);
+	unlink(junk);
+	free(junk);
+	unlink(path);
+	free(path);
+}
+
+/*
+ * Bytes allocated since the hooks were installed, counted by the sanitizer
+ * runtime's malloc hooks (the ASan build); 0 without one.
+ */
+int __sanitizer_install_malloc_and_free_hooks(void (*m)(const volatile void *, size_t),
+					      void (*f)(const volatile void *))
+	__attribute__((weak));
+static size_t allocated_total;
+static void count_malloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	allocated_total += n;
+}
+static void count_free(const volatile void *p)
+{
+	(void)p;
+}
+
+/* 100,000 entries: collected with geometric growth, not one realloc each. */
+static void test_bundle_many_entries(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	char err[256];
+	char *path = scratch("many.zip");
+	struct otk_bundle_item *items = calloc(N + 1, sizeof *items);
+	char *names = malloc((size_t)N * 24);
+	assert_non_null(items);
+	assert_non_null(names);
+	items[0] = (struct otk_bundle_item){ "app.bin", (const uint8_t *)"x", 1 };
+	for (size_t i = 0; i < N; i++) {
+		snprintf(names + 24 * i, 24, "assets/%zu", i);
+		items[i + 1] = (struct otk_bundle_item){ names + 24 * i, (const uint8_t *)"y", 1 };
+	}
+	/* Stored, not deflated: libzip's per-entry deflate setup would dominate. */
+	int zerr;
+	zip_t *z = zip_open(path, ZIP_CREATE | ZIP_EXCL, &zerr);
+	assert_non_null(z);
+	for (size_t i = 0; i < N + 1; i++) {
+		zip_source_t *src = zip_source_buffer(z, items[i].data, items[i].len, 0);
+		zip_int64_t idx = zip_file_add(z, items[i].name, src, 0);
+		assert_true(idx >= 0);
+		zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
+	}
+	assert_int_equal(zip_close(z), 0);
+	struct otk_bundle b;
+	bool counted = __sanitizer_install_malloc_and_free_hooks &&
+		       __sanitizer_install_malloc_and_free_hooks(count_malloc, count_free);
+	allocated_total = 0;
+	assert_int_equal(otk_bundle_read(path, &b, err, sizeof err), OTK_OK);
+	size_t churn = allocated_total;
+	assert_int_equal(b.nassets, N);
+	/* One realloc per entry moved 100,000^2 / 2 entry structs: 240 GB. */
+	print_message("allocated while reading: %zu MB\n", churn >> 20);
+	if (counted)
+		assert_true(churn < (size_t)4 << 30);
+	assert_string_equal(b.assets[N - 1].name, names + 24 * (N - 1));
+	otk_bundle_free(&b);
+	free(names);
+	free(items);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +452,10 @@ int main(void)
 		cmocka_unit_test(test_golden_combined),
 		cmocka_unit_test(test_compress_roundtrip_fixtures),
 		cmocka_unit_test(test_compressed_size_lies),
+		cmocka_unit_test(test_compress_limit),
+		cmocka_unit_test(test_bundle_write_limits),
+		cmocka_unit_test(test_bundle_from_pipe),
+		cmocka_unit_test(test_bundle_many_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

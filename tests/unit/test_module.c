@@ -448,6 +448,60 @@ static void test_score_and_dependencies(void **state)
 	assert_int_equal(otk_prefix_score(buf, 64, 0), 0);
 }
 
+/*
+ * A corrupt end address in the real prefix: the module is reported as the
+ * truncated module that prefix describes, not through a stray match later
+ * in the body (here a fake 28-byte prefix at 0x40 that scores 6 of 7).
+ */
+static void test_corrupt_end_reports_truncation(void **state)
+{
+	(void)state;
+	uint8_t body[600];
+	uint32_t seed = 11;
+	otk_test_random(&seed, body, sizeof body);
+	/* the stray match: start == its own load address, 28 bytes, photon user part */
+	struct otk_prefix fake = { .start = 0x80A0000 + 0x40, .end = 0x80A0000 + 0x40 + 24,
+				   .platform = 6, .function = OTK_FUNC_USER };
+	otk_prefix_encode(&fake, body + 0x40 - 24);
+	struct otk_module_spec spec = { 0 };
+	spec.start = 0x80A0000;
+	spec.prefix.platform = 6;
+	spec.prefix.function = OTK_FUNC_USER;
+	spec.prefix.index = 1;
+	spec.prefix.version = 2;
+	uint8_t out[1024];
+	size_t out_len;
+	assert_int_equal(otk_module_build(&spec, body, sizeof body, out, sizeof out, &out_len), OTK_OK);
+	struct otk_module m;
+	assert_int_equal(otk_module_parse(out, out_len, &m), OTK_OK);
+	assert_int_equal(m.prefix_offset, 0);
+	assert_int_equal(otk_prefix_score(out, out_len, 0x40), OTK_PREFIX_SCORE_MAX - 1);
+
+	otk_put_le32(out + 4, 0x80A0000 + 0x1000); /* end past the file */
+	assert_int_equal(otk_module_parse(out, out_len, &m), OTK_ETRUNCATED);
+	assert_int_equal(m.prefix_offset, 0);
+	assert_int_equal(m.size, 0x1000 + 4);
+	assert_int_equal(m.prefix.function, OTK_FUNC_USER);
+}
+
+/* The same with a real module: 040_user-part.bin used to give "module of 28 bytes". */
+static void test_corrupt_end_fixture(void **state)
+{
+	(void)state;
+	OTK_REQUIRE_SHARED();
+	char *p = otk_test_path("%s/fixtures/particle/binaries/040_user-part.bin", otk_test_shared());
+	size_t len;
+	uint8_t *b = otk_test_read(p, &len);
+	free(p);
+	uint32_t end = otk_le32(b + 4);
+	otk_put_le32(b + 4, end + 0x100000);
+	struct otk_module m;
+	assert_int_equal(otk_module_parse(b, len, &m), OTK_ETRUNCATED);
+	assert_int_equal(m.prefix_offset, 0);
+	assert_int_equal(m.size, end + 0x100000 - otk_le32(b) + 4);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +512,8 @@ int main(void)
 		cmocka_unit_test(test_build_and_parse),
 		cmocka_unit_test(test_build_offsets_and_prefix_ext),
 		cmocka_unit_test(test_score_and_dependencies),
+		cmocka_unit_test(test_corrupt_end_reports_truncation),
+		cmocka_unit_test(test_corrupt_end_fixture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

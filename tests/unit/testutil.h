@@ -27,6 +27,26 @@ const char *otk_test_shared(void);
 		}                                                              \
 	} while (0)
 
+/*
+ * A program that skipped any case must not be reported as passed: ctest
+ * counts exit status 77 as skipped (SKIP_RETURN_CODE in tests/CMakeLists.txt).
+ * So every skip() is counted, and every program that includes this header
+ * runs its group through otk_test_status(), which turns "no failures, some
+ * skips" into 77. Failures still win: a failing program exits non-zero, not 77.
+ */
+void otk_test_note_skip(void);
+int otk_test_status(int failed);
+
+#undef skip
+#define skip() (otk_test_note_skip(), _skip(__FILE__, __LINE__))
+
+#undef cmocka_run_group_tests
+#define cmocka_run_group_tests(group_tests, group_setup, group_teardown)        \
+	otk_test_status(_cmocka_run_group_tests(                               \
+		#group_tests, group_tests,                                     \
+		sizeof(group_tests) / sizeof((group_tests)[0]), group_setup,   \
+		group_teardown))
+
 /* printf-style path builder; returns a malloc'd string the caller frees. */
 char *otk_test_path(const char *fmt, ...);
 

@@ -11,8 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OTK_BUNDLE_ENTRY_MAX (64u * 1024u * 1024u)
-#define OTK_BUNDLE_TOTAL_MAX (256u * 1024u * 1024u)
+#include "otk/limits.h"
+
+#define OTK_BUNDLE_ENTRY_MAX OTK_LIMIT_BUNDLE_ENTRY
+#define OTK_BUNDLE_TOTAL_MAX OTK_LIMIT_BUNDLE_TOTAL
 
 struct otk_bundle_entry {
 	char *name;           /* entry name in the zip ("app.bin", "assets/cat.txt") */
@@ -33,9 +35,15 @@ struct otk_bundle {
 
 /*
  * Read a bundle.  On failure returns a negative code and writes a message
- * into err (never NULL-terminated beyond errlen); *b is left empty.
+ * into err (never NULL-terminated beyond errlen); *b is left empty.  path
+ * "-" is standard input; a pipe, FIFO or device (also /dev/stdin) is read
+ * into memory first, up to OTK_LIMIT_BUNDLE_ZIP bytes (OTK_ETOOBIG beyond).
  */
 int otk_bundle_read(const char *path, struct otk_bundle *b, char *err, size_t errlen);
+
+/* The same for a zip already in memory (buf stays the caller's). */
+int otk_bundle_read_buffer(const uint8_t *buf, size_t len, struct otk_bundle *b, char *err,
+			   size_t errlen);
 void otk_bundle_free(struct otk_bundle *b);
 
 /* How a bundle's assets fit the asset storage of the application's platform. */
@@ -74,7 +82,10 @@ struct otk_bundle_item {
  * reference tool does), no directory entries.  The zip is built in memory and
  * written atomically: without force an existing path is left alone
  * (OTK_EEXIST), and a failure leaves nothing behind.  Entry names are checked
- * like otk_bundle_read() checks them (OTK_EINVAL, message in err).
+ * like otk_bundle_read() checks them (OTK_EINVAL, message in err), and so are
+ * its limits (otk/limits.h): OTK_ETOOBIG for an entry over
+ * OTK_LIMIT_BUNDLE_ENTRY, entries over OTK_LIMIT_BUNDLE_TOTAL together, or a
+ * zip over OTK_LIMIT_BUNDLE_ZIP.
  */
 int otk_bundle_write(const char *path, const struct otk_bundle_item *items, size_t n, bool force,
 		     char *err, size_t errlen);

@@ -3,10 +3,13 @@
  * sorted list of non-adjacent, non-overlapping regions so that data at 0x0
  * and at 0x10001000 costs only what is there (see docs/hex.md).
  *
- * Host code: regions are malloc'd and grow by doubling; the total number of
- * bytes held is capped (OTK_MEMIMAGE_MAX_DEFAULT) so a hostile hex file
- * cannot exhaust memory.  Addresses are 32-bit; a region never extends past
- * 0xFFFFFFFF.
+ * Host code.  A hostile hex file cannot exhaust memory or time: everything
+ * the image allocates (data with its slack, a fixed cost per region, the
+ * tables) is counted against max_total (OTK_MEMIMAGE_MAX_DEFAULT) before it
+ * is allocated, and regions are kept in blocks so that writes in any order
+ * cost O(sqrt n) each.  Addresses are 32-bit; a region never extends past
+ * 0xFFFFFFFF.  Read the regions through otk_memimage_count() and
+ * otk_memimage_region(); the other fields are the implementation's.
  */
 #ifndef OTK_MEMIMAGE_H
 #define OTK_MEMIMAGE_H
@@ -17,20 +20,28 @@
 
 #include "otk/module.h"
 
-#define OTK_MEMIMAGE_MAX_DEFAULT (256u * 1024u * 1024u)
+#include "otk/limits.h"
+
+#define OTK_MEMIMAGE_MAX_DEFAULT OTK_LIMIT_IMAGE_MEMORY
 
 struct otk_memregion {
 	uint32_t addr;
 	uint32_t len;       /* > 0 */
 	uint8_t *data;
-	size_t cap;         /* allocated bytes (>= len) */
+	size_t cap;         /* bytes usable from data (>= len) */
+	size_t front;       /* private: slack allocated before data */
 };
 
+struct otk_memblock;        /* private: a run of regions */
+
 struct otk_memimage {
-	struct otk_memregion *r;   /* sorted by addr; gaps of at least one byte between */
-	size_t n, cap;
-	uint64_t total;            /* bytes held */
-	uint64_t max_total;        /* cap on total; OTK_ETOOBIG beyond */
+	struct otk_memblock *blk;  /* private: blocks of regions in address order */
+	size_t nblk, blkcap;
+	size_t *fen;               /* private: index of regions by block */
+	size_t n;                  /* regions */
+	uint64_t total;            /* data bytes held */
+	uint64_t alloc;            /* bytes allocated, data and bookkeeping */
+	uint64_t max_total;        /* cap on alloc; OTK_ETOOBIG beyond */
 	size_t last;               /* region of the last write (append fast path) */
 };
 
@@ -47,7 +58,8 @@ enum otk_memimage_mode {
  * Store len bytes at addr.  With OTK_MEM_CHECK an overlap with different
  * bytes fails with OTK_EEXIST, *conflict (when not NULL) set to the first
  * differing address, and the image unchanged.  OTK_ERANGE when the range
- * runs past 0xFFFFFFFF, OTK_ETOOBIG past max_total, OTK_ENOMEM.
+ * runs past 0xFFFFFFFF, OTK_ETOOBIG when the memory it needs would pass
+ * max_total, OTK_ENOMEM.
  */
 int otk_memimage_write(struct otk_memimage *m, uint32_t addr, const uint8_t *p, size_t len,
 		       enum otk_memimage_mode mode, uint32_t *conflict);

@@ -13,8 +13,10 @@
 
 #include "otk/module.h"
 
-/* Largest original size a compressed module may declare that we inflate. */
-#define OTK_DECOMPRESS_MAX (64u * 1024u * 1024u)
+#include "otk/limits.h"
+
+/* Largest original size a compressed module may declare (both directions). */
+#define OTK_DECOMPRESS_MAX OTK_LIMIT_MODULE_INFLATED
 
 struct otk_compress_opts {
 	int level;        /* zlib level 0..9; the reference tools use 6 */
@@ -25,7 +27,8 @@ struct otk_compress_opts {
  * Compress a single, uncompressed, uncombined module.  OTK_EUNSUPPORTED for a
  * module that is already compressed or combined, OTK_EINVAL for a module
  * whose size does not match its prefix or with DROP_MODULE_INFO and a vector
- * table, plus parse errors.
+ * table, OTK_ETOOBIG when the data to deflate is over OTK_DECOMPRESS_MAX
+ * (otk_module_decompress() would refuse the result), plus parse errors.
  */
 int otk_module_compress(const uint8_t *in, size_t len, const struct otk_compress_opts *opts,
 			uint8_t **out, size_t *out_len);
@@ -41,7 +44,8 @@ int otk_module_decompress(const uint8_t *in, size_t len, uint8_t **out, size_t *
 
 /*
  * Concatenate modules, setting COMBINED on all but the last and resealing
- * them.  Each input must be one whole, uncombined module.
+ * them.  Each input must be one whole, uncombined module.  OTK_ETOOBIG when
+ * the result would be over OTK_LIMIT_FILE, the most a module file is read.
  */
 int otk_module_combine(const uint8_t *const *mods, const size_t *lens, size_t n,
 		       uint8_t **out, size_t *out_len);

@@ -1,0 +1,243 @@
+/*
+ * otakit bundle verify and otakit bundle unpack: every check the cloud makes
+ * on a bundle, plus the platform's limits; unpack writes a verified bundle
+ * out as a folder that appears whole or not at all.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "otk/assets.h"
+#include "otk/bundle.h"
+#include "otk/bundle_make.h"
+#include "otk/error.h"
+#include "otk/file.h"
+#include "otk/module.h"
+#include "otk/platform.h"
+#include "otk/sha256.h"
+
+enum { OPT_STRICT = 0x100 };
+
+/* Room for an asset name in messages (names longer than this are cut). */
+#define NAME_SHOWN 1024
+
+/* dir + "/" + name, malloc'd. */
+static char *join(const char *dir, const char *name)
+{
+	char *p;
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+struct dep_check {
+	const struct otk_bundle *b;
+	bool *used;
+	unsigned problems;
+	const char *path;
+	bool quiet;
+};
+
+static int check_dep(void *ctx, const struct otk_ext_asset *a)
+{
+	struct dep_check *d = ctx;
+	char want[65], have[65], name[NAME_SHOWN];
+	cli_hex(a->hash, a->hash_len < 32 ? a->hash_len : 32, want);
+	snprintf(name, sizeof name, "%.*s", (int)a->name_len, a->name);
+	for (size_t k = 0; k < d->b->nassets; k++) {
+		const struct otk_bundle_entry *e = &d->b->assets[k];
+		if (strlen(e->base) != a->name_len || memcmp(e->base, a->name, a->name_len) != 0)
+			continue;
+		d->used[k] = true;
+		uint8_t sha[OTK_SHA256_LEN];
+		otk_sha256(e->data, e->len, sha);
+		if (a->hash_len != OTK_SHA256_LEN || memcmp(sha, a->hash, OTK_SHA256_LEN) != 0) {
+			cli_hex(sha, OTK_SHA256_LEN, have);
+			cli_error(d->path, "asset %s: hash does not match (application expects %s, "
+				  "asset is %s)", cli_shown(name), want, have);
+			d->problems++;
+		}
+		return 0;
+	}
+	cli_error(d->path, "missing asset %s (hash %s): the application depends on it",
+		  cli_shown(name), want);
+	d->problems++;
+	return 0;
+}
+
+/* Every check the cloud makes, plus the platform's limits. */
+static bool verify_bundle(const char *path, struct otk_bundle *b, bool strict, size_t *ndeps)
+{
+	char err[512];
+	if (otk_bundle_read(path, b, err, sizeof err) < 0) {
+		cli_error(path, "%s", err);
+		return false;
+	}
+	if (!b->app.data) {
+		cli_error(path, "no application .bin at the root of the bundle");
+		return false;
+	}
+	if (b->napps > 1) {
+		cli_error(path, "more than one application .bin at the root of the bundle");
+		return false;
+	}
+	struct otk_module m;
+	char label[600];
+	snprintf(label, sizeof label, "%s: %s", path, b->app.name);
+	if (otk_bundle_check_app(label, b->app.data, b->app.len, false, &m, err, sizeof err) < 0) {
+		cli_error(NULL, "%s", cli_shown(err));
+		return false;
+	}
+	struct dep_check d = { b, calloc(b->nassets + 1, sizeof(bool)), 0, path, false };
+	if (!d.used)
+		return false;
+	int n = otk_assets_list(&m, check_dep, &d);
+	if (n < 0) {
+		cli_error(label, "malformed asset dependency extension");
+		d.problems++;
+	}
+	for (size_t k = 0; k < b->nassets; k++) {
+		if (!d.used[k]) {
+			cli_error(path, "extra asset %s: the application does not depend on it",
+				  cli_shown(b->assets[k].base));
+			d.problems++;
+		}
+	}
+	for (size_t k = 0; k < b->nothers; k++) {
+		cli_error(path, "unexpected entry %s", cli_shown(b->others[k].name));
+		d.problems++;
+	}
+	free(d.used);
+	if (d.problems)
+		return false;
+	struct otk_asset_files l = { 0 };
+	bool ok = true;
+	for (size_t k = 0; k < b->nassets && ok; k++) {
+		uint8_t *copy = malloc(b->assets[k].len + 1);
+		ok = copy && otk_asset_files_push(&l, b->assets[k].base, copy, b->assets[k].len) == 0;
+		if (ok)
+			memcpy(copy, b->assets[k].data, b->assets[k].len);
+	}
+	if (!ok)
+		cli_error(path, "out of memory");
+	else if (otk_asset_files_check_limits(otk_platform_by_id(m.prefix.platform), &l, strict, 0,
+					      err, sizeof err) < 0) {
+		cli_error(path, "%s", cli_shown(err));
+		ok = false;
+	}
+	otk_asset_files_free(&l);
+	*ndeps = (size_t)(n < 0 ? 0 : n);
+	return ok;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool strict = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != OPT_STRICT)
+			return cli_bad_usage("bundle verify", argv);
+		strict = true;
+	}
+	if (optind >= argc)
+		return cli_usage_error("bundle verify", "bundle verify: no ZIP given");
+	int status = 0;
+	for (int i = optind; i < argc; i++) {
+		struct otk_bundle b;
+		size_t n = 0;
+		bool ok = verify_bundle(argv[i], &b, strict, &n);
+		if (ok)
+			printf("%s: ok: %s with %zu asset%s, all hashes match\n", cli_shown(argv[i]), cli_shown(b.app.name),
+			       n, n == 1 ? "" : "s");
+		else
+			status = 1;
+		otk_bundle_free(&b);
+	}
+	return status;
+}
+
+/* The application (and env file) at the top, the assets under assets/. */
+static bool write_tree(const struct cli_stage *st, const struct otk_bundle *b)
+{
+	bool ok = cli_stage_mkdir(st, "assets");
+	const struct otk_bundle_entry *top[2] = { &b->app, &b->env };
+	for (size_t i = 0; ok && i < 2; i++)
+		if (top[i]->data)
+			ok = cli_stage_write(st, top[i]->base, top[i]->data, top[i]->len);
+	for (size_t k = 0; ok && k < b->nassets; k++) {
+		char *rel = join("assets", b->assets[k].base);
+		ok = rel && cli_stage_write(st, rel, b->assets[k].data, b->assets[k].len);
+		free(rel);
+	}
+	return ok;
+}
+
+static int cmd_unpack(int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_OUT_OPTIONS, { NULL, 0, NULL, 0 } };
+	struct cli_out o = { 0 };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1)
+		if (!cli_out_option(&o, c))
+			return cli_bad_usage("bundle unpack", argv);
+	const char *out = o.path;
+	bool force = o.force;
+	if (optind + 1 != argc || !out)
+		return cli_usage_error("bundle unpack", "bundle unpack: need one ZIP and -o DIR");
+	struct otk_bundle b;
+	struct cli_stage st;
+	size_t n;
+	int status = 1;
+	if (!verify_bundle(argv[optind], &b, false, &n))
+		goto done;
+	if (otk_file_exists(out) && !force) {
+		cli_error(out, "already exists (use --force to write into it)");
+		goto done;
+	}
+	/* Staged and moved into place: a failure or a signal leaves nothing. */
+	if (!cli_stage_open(&st, out))
+		goto done;
+	if (!write_tree(&st, &b)) {
+		cli_stage_abort(&st);
+		goto done;
+	}
+	if (cli_stage_commit(&st)) {
+		printf("%s: %s and %zu asset%s\n", cli_shown(out), cli_shown(b.app.name), b.nassets,
+		       b.nassets == 1 ? "" : "s");
+		status = 0;
+	}
+done:
+	otk_bundle_free(&b);
+	return status;
+}
+
+const struct cli_command cli_bundle_check_commands[] = {
+	{ "bundle verify", "check a bundle's assets, hashes and limits",
+	  "Usage: otakit bundle verify [--strict] ZIP...\n"
+	  "\n"
+	  "Check that the application is a valid module, that every asset it depends on\n"
+	  "is present with a matching SHA-256, that there is nothing else, and that the\n"
+	  "assets fit the platform's asset storage (--strict: as the device enforces).\n",
+	  cmd_verify },
+	{ "bundle unpack", "verify a bundle and extract it",
+	  "Usage: otakit bundle unpack ZIP -o DIR [--force]\n"
+	  "\n"
+	  "Verify the bundle, then write the application to DIR and the assets to\n"
+	  "DIR/assets.  DIR must not exist unless --force is given.\n",
+	  cmd_unpack },
+};
+const size_t cli_bundle_check_command_count =
+	sizeof cli_bundle_check_commands / sizeof cli_bundle_check_commands[0];
