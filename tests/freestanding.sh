@@ -23,10 +23,6 @@ arch="-mcpu=cortex-m4 -mthumb"
 flags="$arch -Os -ffreestanding -std=c11 -Wall -Wextra -Wpedantic -Werror
        -ffunction-sections -fdata-sections -I$src/core/include"
 allowed='^(memcpy|memset|memmove|memcmp)$'
-# strcmp: core/src/dos_version.c (owned elsewhere) still calls it; allowed
-# from that object only until it is replaced there.
-known_sym=strcmp
-known_obj=dos_version.o
 
 n=0
 for f in "$src"/core/src/*.c; do
@@ -71,10 +67,6 @@ echo "linked $n core sources for cortex-m4; undefined:" $undefined
 bad=""
 for sym in $undefined; do
 	[[ $sym =~ $allowed ]] && continue
-	if [ "$sym" = "$known_sym" ] && [ "$(users_of "$sym" "$out"/*.o)" = "$known_obj" ]; then
-		echo "note: $sym is still called by $known_obj (to be replaced there)"
-		continue
-	fi
 	bad="$bad $sym($(users_of "$sym" "$out"/*.o | tr '\n' ' ' | sed 's/ $//'))"
 done
 if [ -n "$bad" ]; then

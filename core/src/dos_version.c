@@ -36,9 +36,9 @@
  * The bootloader column is the main bootloader (module index 0).  Particle
  * numbers it the same way on every platform of a release where we checked.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "otk/dos_version.h"
 
@@ -256,12 +256,22 @@ const struct otk_dos_release *otk_dos_release_at(size_t i)
 	return i < NRELEASES ? &releases[i] : NULL;
 }
 
+/* The C library's strcmp is not part of what a freestanding firmware links. */
+static bool same_name(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
 const struct otk_dos_release *otk_dos_release_by_name(const char *version)
 {
 	if (version == NULL)
 		return NULL;
 	for (size_t i = 0; i < NRELEASES; i++) {
-		if (strcmp(releases[i].version, version) == 0)
+		if (same_name(releases[i].version, version))
 			return &releases[i];
 	}
 	return NULL;

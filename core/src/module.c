@@ -274,8 +274,8 @@ int otk_module_parse(const uint8_t *buf, size_t len, struct otk_module *m)
 	 * code after it.
 	 */
 	bool usual = false;
-	for (size_t i = 0; i < sizeof preferred_offsets / sizeof preferred_offsets[0]; i++)
-		usual |= off == (long)preferred_offsets[i];
+	for (size_t i = 0; i < OTK_PREFIX_NOFFSETS; i++)
+		usual |= off == (long)otk_prefix_offsets[i];
 	if (off < 0 || score <= 3 || (score < OTK_PREFIX_SCORE_MAX && !usual)) {
 		/*
 		 * Nothing plausible.  A prefix at a usual offset that would be
