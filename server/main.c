@@ -21,12 +21,14 @@
 
 #include "api.h"
 #include "auth.h"
+#include "routes.h"
 #include "store.h"
 
 static const char usage_text[] =
 	"Usage: otakitd --data DIR [--listen ADDR:PORT] [options]\n"
 	"       otakitd user add NAME --data DIR    (password read from stdin)\n"
 	"       otakitd check --data DIR\n"
+	"       otakitd routes                      print the route table (JSON lines)\n"
 	"\n"
 	"Options:\n"
 	"  --data DIR            database and firmware files (created when missing)\n"
@@ -135,6 +137,26 @@ static void clean_tmp(const char *tmp)
 		unlink(p);
 	}
 	closedir(d);
+}
+
+/* The route table, for tests and docs: one JSON object per line. */
+static int cmd_routes(void)
+{
+	for (size_t i = 0; i < otkd_route_count; i++) {
+		const struct otkd_route *r = &otkd_routes[i];
+		json_t *o = json_pack("{s:s,s:s,s:s?,s:b,s:b,s:b}", "method", r->method, "path",
+				      r->pattern, "scope", r->scope, "product",
+				      (r->flags & OTKD_ROUTE_PRODUCT) != 0, "public",
+				      (r->flags & OTKD_ROUTE_PUBLIC) != 0, "user_only",
+				      (r->flags & OTKD_ROUTE_USER_ONLY) != 0);
+		char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (!line)
+			return 1;
+		printf("%s\n", line);
+		free(line);
+	}
+	return 0;
 }
 
 static int serve(struct otkd_config *cfg, const char *access_log)
@@ -252,6 +274,8 @@ int main(int argc, char **argv)
 		default: return usage(NULL);
 		}
 	}
+	if (argc - optind == 1 && strcmp(argv[optind], "routes") == 0)
+		return cmd_routes();
 	if (!cfg.data_dir)
 		return usage("--data DIR is required");
 	if (otkd_auth_init() != OTK_OK) {
