@@ -9,34 +9,43 @@
 #include "params.h"
 #include "routes.h"
 
-#define CLIENT_ID "particle"
-#define CLIENT_SECRET "particle"
+/* Public OAuth clients: their secrets ship inside Particle's own tools, so
+ * they name the tool rather than prove anything (spec 06: particle:particle;
+ * particle-cli 3.51 sends CLI2:particle-cli, particle-api-js 12
+ * particle-api:particle-api). */
+static const struct { const char *id, *secret; } clients[] = {
+	{ "particle", "particle" },
+	{ "particle-cli", "particle-cli" },
+	{ "CLI2", "particle-cli" },
+	{ "particle-api", "particle-api" },
+};
 #define TOKEN_LIFETIME_MAX (10ll * 365 * 24 * 3600)
 
 /* The OAuth client: HTTP basic auth, else client_id/client_secret fields
  * (particle-cli sends both kinds, depending on the call). */
-static bool client_ok(struct otkd_req *r)
+static const char *client_ok(struct otkd_req *r)
 {
 	char *pass = NULL;
 	char *user = MHD_basic_auth_get_username_password(r->conn, &pass);
-	bool ok;
-	if (user) {
-		ok = pass && strcmp(user, CLIENT_ID) == 0 && strcmp(pass, CLIENT_SECRET) == 0;
-	} else {
-		const char *id = NULL, *secret = NULL;
-		ok = otkd_param_str(r->params, "client_id", &id) == OTK_OK &&
-		     otkd_param_str(r->params, "client_secret", &secret) == OTK_OK &&
-		     strcmp(id, CLIENT_ID) == 0 && strcmp(secret, CLIENT_SECRET) == 0;
+	const char *id = user, *secret = pass;
+	if (!user) {
+		otkd_param_str(r->params, "client_id", &id);
+		otkd_param_str(r->params, "client_secret", &secret);
 	}
+	const char *found = NULL;
+	for (size_t i = 0; id && secret && i < sizeof clients / sizeof clients[0]; i++)
+		if (strcmp(id, clients[i].id) == 0 && strcmp(secret, clients[i].secret) == 0)
+			found = clients[i].id;
 	MHD_free(user);
 	MHD_free(pass);
-	return ok;
+	return found;
 }
 
 enum MHD_Result otkd_api_oauth_token(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
-	if (!client_ok(r))
+	const char *client = client_ok(r);
+	if (!client)
 		return otkd_reply_oauth_error(r, 401, "invalid_client",
 					      "Client authentication failed");
 	const char *grant = NULL, *username = NULL, *password = NULL;
@@ -68,7 +77,7 @@ enum MHD_Result otkd_api_oauth_token(struct otkd_req *r)
 	otkd_token_new(text, t.hash);
 	t.user_id = u.id;
 	snprintf(t.scopes, sizeof t.scopes, "*");
-	snprintf(t.client, sizeof t.client, CLIENT_ID);
+	snprintf(t.client, sizeof t.client, "%s", client);
 	t.created_at = (int64_t)time(NULL);
 	t.expires_at = expires_in ? t.created_at + (int64_t)expires_in : 0;
 	rc = st->ops->token_add(st, &t);
