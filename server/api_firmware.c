@@ -160,6 +160,17 @@ enum MHD_Result otkd_api_firmware_upload(struct otkd_req *r)
 	snprintf(f.title, sizeof f.title, "%s", title);
 	snprintf(f.description, sizeof f.description, "%s", desc);
 	snprintf(f.filename, sizeof f.filename, "%s", fname);
+	/* particle-api-js names every upload firmware.bin: a bundle keeps .zip. */
+	size_t fl = strlen(f.filename);
+	if (v.is_bundle && (fl < 4 || strcmp(f.filename + fl - 4, ".zip") != 0)) {
+		char *dot = strrchr(f.filename, '.');
+		if (dot)
+			*dot = '\0';
+		size_t keep = strlen(f.filename);
+		if (keep > sizeof f.filename - 5)
+			keep = sizeof f.filename - 5;
+		memcpy(f.filename + keep, ".zip", 5);
+	}
 	struct otkd_asset *assets;
 	size_t nassets;
 	/* Blobs first, then the row: a crash between leaves an unreferenced
