@@ -121,6 +121,12 @@ enum MHD_Result otkd_api_pdevice_update(struct otkd_req *r);
 enum MHD_Result otkd_api_pdevice_remove(struct otkd_req *r);
 enum MHD_Result otkd_api_devices_list(struct otkd_req *r);
 
+enum MHD_Result otkd_api_groups_list(struct otkd_req *r);
+enum MHD_Result otkd_api_group_create(struct otkd_req *r);
+enum MHD_Result otkd_api_group_get(struct otkd_req *r);
+enum MHD_Result otkd_api_group_update(struct otkd_req *r);
+enum MHD_Result otkd_api_group_delete(struct otkd_req *r);
+
 enum MHD_Result otkd_api_firmware_list(struct otkd_req *r);
 enum MHD_Result otkd_api_firmware_upload(struct otkd_req *r);
 enum MHD_Result otkd_api_firmware_get(struct otkd_req *r);

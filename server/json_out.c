@@ -64,3 +64,9 @@ json_t *otkd_json_firmware(const struct otkd_firmware *f)
 		json_object_set_new(o, "uploaded_by", json_integer(f->uploaded_by));
 	return o;
 }
+
+json_t *otkd_json_group(const struct otkd_group *g)
+{
+	return json_pack("{s:s,s:s,s:s,s:I}", "name", g->name, "color", g->color, "description",
+			 g->description, "product_id", (json_int_t)g->product_id);
+}

@@ -183,6 +183,17 @@ struct otkd_store_ops {
 	int (*device_list_owned)(struct otkd_store *s, int64_t user_id, struct otkd_device **out,
 				 size_t *n);
 
+	int (*group_list)(struct otkd_store *s, int64_t product_id, struct otkd_group **out,
+			  size_t *n);
+	int (*group_add)(struct otkd_store *s, const struct otkd_group *g);
+	int (*group_get)(struct otkd_store *s, int64_t product_id, const char *name,
+			 struct otkd_group *g);
+	/* color and description, NULL keeps the value. */
+	int (*group_update)(struct otkd_store *s, int64_t product_id, const char *name,
+			    const char *color, const char *description);
+	/* Also removes the group from its devices and releases, in one transaction. */
+	int (*group_delete)(struct otkd_store *s, int64_t product_id, const char *name);
+
 	/* Highest version of a product, 0 when none. */
 	int (*firmware_max_version)(struct otkd_store *s, int64_t product_id, uint32_t *version);
 	/* Adds a version and its assets in one transaction; OTK_ERANGE when the

@@ -653,6 +653,94 @@ static int sq_device_list_owned(struct otkd_store *s, int64_t user_id, struct ot
 	return rc;
 }
 
+/* --- groups --------------------------------------------------------------- */
+
+static void group_from(sqlite3_stmt *st, struct otkd_group *g)
+{
+	g->product_id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, g->name, sizeof g->name);
+	col_text(st, 2, g->color, sizeof g->color);
+	col_text(st, 3, g->description, sizeof g->description);
+}
+
+static int sq_group_list(struct otkd_store *s, int64_t product_id, struct otkd_group **out,
+			 size_t *n)
+{
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT product_id, name, color, description FROM "
+				"product_groups WHERE product_id = ? ORDER BY name", "i", product_id);
+	int rc = st ? OTK_OK : OTK_EIO;
+	*out = NULL;
+	*n = 0;
+	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
+		struct otkd_group *g = grow((void **)out, n, sizeof **out);
+		if (!g)
+			rc = OTK_ENOMEM;
+		else
+			group_from(st, g);
+	}
+	sqlite3_finalize(st);
+	release(s, db);
+	return rc;
+}
+
+static int sq_group_add(struct otkd_store *s, const struct otkd_group *g)
+{
+	sqlite3 *db = acquire(s);
+	int rc = exec_(db, NULL, "INSERT INTO product_groups(product_id, name, color, description) "
+		       "VALUES(?,?,?,?)", "isss", g->product_id, g->name, g->color, g->description);
+	release(s, db);
+	return rc;
+}
+
+static int sq_group_get(struct otkd_store *s, int64_t product_id, const char *name,
+			struct otkd_group *g)
+{
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT product_id, name, color, description FROM "
+				"product_groups WHERE product_id = ? AND name = ?", "is", product_id,
+				name);
+	int rc = one_row(st);
+	if (rc == OTK_OK)
+		group_from(st, g);
+	sqlite3_finalize(st);
+	release(s, db);
+	return rc;
+}
+
+static int sq_group_update(struct otkd_store *s, int64_t product_id, const char *name,
+			   const char *color, const char *description)
+{
+	sqlite3 *db = acquire(s);
+	int changes = 0;
+	int rc = exec_(db, &changes, "UPDATE product_groups SET color = coalesce(?, color), "
+		       "description = coalesce(?, description) WHERE product_id = ? AND name = ?",
+		       "ssis", color, description, product_id, name);
+	release(s, db);
+	return rc == OTK_OK && changes == 0 ? OTK_ENOTFOUND : rc;
+}
+
+static int sq_group_delete(struct otkd_store *s, int64_t product_id, const char *name)
+{
+	sqlite3 *db = acquire(s);
+	int changes = 0;
+	int rc = begin(db);
+	if (rc == OTK_OK)
+		rc = exec_(db, NULL, "DELETE FROM device_groups WHERE product_id = ? AND "
+			   "group_name = ?", "is", product_id, name);
+	if (rc == OTK_OK)
+		rc = exec_(db, NULL, "DELETE FROM firmware_groups WHERE product_id = ? AND "
+			   "group_name = ?", "is", product_id, name);
+	if (rc == OTK_OK)
+		rc = exec_(db, &changes, "DELETE FROM product_groups WHERE product_id = ? AND "
+			   "name = ?", "is", product_id, name);
+	if (rc == OTK_OK && changes == 0)
+		rc = OTK_ENOTFOUND;
+	rc = finish(db, rc);
+	release(s, db);
+	return rc;
+}
+
 /* --- firmware ------------------------------------------------------------- */
 
 #define FIRMWARE_COLS "f.product_id, f.version, f.title, f.description, f.filename, f.size, " \
@@ -882,6 +970,11 @@ static const struct otkd_store_ops sqlite_ops = {
 	.product_device_list = sq_product_device_list,
 	.product_device_update = sq_product_device_update,
 	.device_list_owned = sq_device_list_owned,
+	.group_list = sq_group_list,
+	.group_add = sq_group_add,
+	.group_get = sq_group_get,
+	.group_update = sq_group_update,
+	.group_delete = sq_group_delete,
 	.firmware_max_version = sq_firmware_max_version,
 	.firmware_add = sq_firmware_add,
 	.firmware_get = sq_firmware_get,

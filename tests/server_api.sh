@@ -111,6 +111,23 @@ st=$(req DELETE /v1/products/1234/devices/0123456789abcdef01234528 "$T")
 st=$(req GET "/v1/products/1234/devices?per_page=100" "$T")
 [[ $(json 'j["meta"]["total_records"]') == 28 ]] && ok "removed and denied devices leave the list" || bad "after remove: $(json 'j["meta"]')"
 
+# --- groups ------------------------------------------------------------------------
+st=$(req POST /v1/products/1234/groups "$T" -H 'Content-Type: application/json' -d '{"name":"us","color":"#00ff00","description":"west"}')
+[[ $st == 201 ]] && [[ $(json 'j["group"]["color"]') == "#00ff00" ]] && ok "create group" || bad "group create: $st $(cat body.json)"
+st=$(req POST /v1/products/1234/groups "$T" -d name=us)
+[[ $st == 400 ]] && has "duplicate group refused" body.json "group us already exists"
+st=$(req POST /v1/products/1234/groups "$T" -d name=us2 -d color=green)
+[[ $st == 400 ]] && has "bad color refused" body.json "color must be #rrggbb"
+st=$(req GET /v1/products/1234/groups "$T")
+[[ $(json '[g["name"] for g in j["groups"]]') == "['beta', 'eu', 'us']" ]] && ok "list groups (device PUT created beta and eu)" || bad "groups: $(cat body.json)"
+st=$(req PUT /v1/products/1234/groups/us "$T" -d description=east)
+[[ $(json 'j["group"]["description"], j["group"]["color"]') == "('east', '#00ff00')" ]] && ok "update group" || bad "group update: $(cat body.json)"
+st=$(req PUT /v1/products/1234/devices/0123456789abcdef01234502 "$T" -d groups=us)
+st=$(req DELETE /v1/products/1234/groups/us "$T")
+[[ $st == 200 ]] && [[ $(req GET /v1/products/1234/groups/us "$T") == 404 ]] && ok "delete group" || bad "group delete: $st"
+req GET /v1/products/1234/devices/0123456789abcdef01234502 "$T" >/dev/null
+[[ $(json 'j["groups"]') == "[]" ]] && ok "deleting a group takes it off its devices" || bad "device still in group: $(cat body.json)"
+
 # --- product firmware ---------------------------------------------------------------
 head -c 3000 /dev/urandom >body.bin
 mk() { # mk VERSION OUT [platform] [product] [extra args]

@@ -17,6 +17,7 @@ req POST /v1/products "$TA" -d name=A -d platform_id=32 -d id=1234 >/dev/null
 req POST /v1/products "$TB" -d name=B -d platform_id=32 -d id=77 >/dev/null
 DEV=0123456789abcdef01234567
 req POST /v1/products/1234/devices "$TA" -d id=$DEV >/dev/null
+req POST /v1/products/1234/groups "$TA" -d name=beta >/dev/null
 req POST /v1/products/77/devices "$TB" -d id=0123456789abcdef0123aaaa >/dev/null
 head -c 2000 /dev/urandom >body.bin
 "$CLI" binary create body.bin --platform p2 --product 1234:1 -o fw1.bin -f >/dev/null
@@ -60,6 +61,7 @@ while IFS=$'\t' read -r method path scope product public; do
 	url=${path//:product/1234}
 	url=${url//:device/$DEV}
 	url=${url//:version/1}
+	url=${url//:group/beta}
 	url=${url//:token/0000000000000000000000000000000000000000}
 	name="$method $path"
 	tested=$((tested + 1))
