@@ -120,6 +120,11 @@ enum MHD_Result otkd_api_pdevice_get(struct otkd_req *r);
 enum MHD_Result otkd_api_pdevice_update(struct otkd_req *r);
 enum MHD_Result otkd_api_pdevice_remove(struct otkd_req *r);
 enum MHD_Result otkd_api_devices_list(struct otkd_req *r);
+enum MHD_Result otkd_api_device_get(struct otkd_req *r);
+enum MHD_Result otkd_api_device_update(struct otkd_req *r);
+enum MHD_Result otkd_api_device_claim(struct otkd_req *r);
+enum MHD_Result otkd_api_device_unclaim(struct otkd_req *r);
+enum MHD_Result otkd_api_provision(struct otkd_req *r);
 
 enum MHD_Result otkd_api_groups_list(struct otkd_req *r);
 enum MHD_Result otkd_api_group_create(struct otkd_req *r);

@@ -186,19 +186,3 @@ enum MHD_Result otkd_api_pdevice_remove(struct otkd_req *r)
 		return otkd_reply_store_error(r, rc);
 	return otkd_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
 }
-
-enum MHD_Result otkd_api_devices_list(struct otkd_req *r)
-{
-	struct otkd_store *st = r->srv->store;
-	struct otkd_device *d;
-	size_t n;
-	int rc = st->ops->device_list_owned(st, r->token.user_id, &d, &n);
-	if (rc < 0)
-		return otkd_reply_store_error(r, rc);
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++)
-		if (!r->token.product_id || d[i].product_id == r->token.product_id)
-			json_array_append_new(a, otkd_json_device(&d[i]));
-	free(d);
-	return otkd_reply_json(r, 200, a);
-}

@@ -39,7 +39,9 @@ json_t *otkd_json_device(const struct otkd_device *d)
 			      otkd_json_list(d->groups), "notes", d->notes);
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "product_id", d->product_id ? json_integer(d->product_id) : json_null());
+	/* Particle gives a device outside products its platform id here. */
+	json_object_set_new(o, "product_id", json_integer(d->product_id ? d->product_id
+								      : d->platform_id));
 	json_object_set_new(o, "desired_firmware_version", d->has_desired ?
 			    json_integer(d->desired_firmware_version) : json_null());
 	json_object_set_new(o, "firmware_version", d->has_firmware_version ?

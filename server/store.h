@@ -179,6 +179,16 @@ struct otkd_store_ops {
 	 * the locked version does not exist. */
 	int (*product_device_update)(struct otkd_store *s, int64_t product_id, const char *id,
 				     const struct otkd_device_update *u);
+	/* Claims a known device for user_id: OTK_ENOTFOUND when the cloud does
+	 * not know it, OTK_EEXIST when another user owns it. */
+	int (*device_claim)(struct otkd_store *s, const char *id, int64_t user_id);
+	/* Releases a device user_id owns (OTK_ENOTFOUND otherwise). */
+	int (*device_unclaim)(struct otkd_store *s, const char *id, int64_t user_id);
+	int (*device_rename)(struct otkd_store *s, const char *id, const char *name);
+	/* Stores a device's public key, creating the device when new;
+	 * OTK_EEXIST when another device has the same key. */
+	int (*device_set_key)(struct otkd_store *s, const char *id, const char *algorithm,
+			      const char *pem, const char *fingerprint);
 	/* Devices owned by user_id. */
 	int (*device_list_owned)(struct otkd_store *s, int64_t user_id, struct otkd_device **out,
 				 size_t *n);

@@ -632,6 +632,61 @@ static int sq_product_device_update(struct otkd_store *s, int64_t product_id, co
 	return rc;
 }
 
+static int sq_device_claim(struct otkd_store *s, const char *id, int64_t user_id)
+{
+	sqlite3 *db = acquire(s);
+	int rc = begin(db);
+	sqlite3_stmt *st = rc == OTK_OK ? prep(db, "SELECT owner_id FROM devices WHERE id = ?",
+					       "s", id) : NULL;
+	if (rc == OTK_OK)
+		rc = one_row(st);
+	if (rc == OTK_OK) {
+		int64_t owner = sqlite3_column_int64(st, 0);
+		if (owner && owner != user_id)
+			rc = OTK_EEXIST;
+		else
+			rc = exec_(db, NULL, "UPDATE devices SET owner_id = ? WHERE id = ?", "is",
+				   user_id, id);
+	}
+	sqlite3_finalize(st);
+	rc = finish(db, rc);
+	release(s, db);
+	return rc;
+}
+
+static int sq_device_unclaim(struct otkd_store *s, const char *id, int64_t user_id)
+{
+	sqlite3 *db = acquire(s);
+	int changes = 0;
+	int rc = exec_(db, &changes, "UPDATE devices SET owner_id = 0 WHERE id = ? AND owner_id = ?",
+		       "si", id, user_id);
+	release(s, db);
+	return rc == OTK_OK && changes == 0 ? OTK_ENOTFOUND : rc;
+}
+
+static int sq_device_rename(struct otkd_store *s, const char *id, const char *name)
+{
+	sqlite3 *db = acquire(s);
+	int changes = 0;
+	int rc = exec_(db, &changes, "UPDATE devices SET name = ? WHERE id = ?", "ss", name, id);
+	release(s, db);
+	return rc == OTK_OK && changes == 0 ? OTK_ENOTFOUND : rc;
+}
+
+static int sq_device_set_key(struct otkd_store *s, const char *id, const char *algorithm,
+			     const char *pem, const char *fingerprint)
+{
+	sqlite3 *db = acquire(s);
+	int rc = exec_(db, NULL, "INSERT INTO devices(id, public_key, public_key_algorithm, "
+		       "public_key_fingerprint, created_at) VALUES(?,?,?,?,?) ON CONFLICT(id) DO "
+		       "UPDATE SET public_key = excluded.public_key, public_key_algorithm = "
+		       "excluded.public_key_algorithm, public_key_fingerprint = "
+		       "excluded.public_key_fingerprint", "ssssi", id, pem, algorithm, fingerprint,
+		       now());
+	release(s, db);
+	return rc;
+}
+
 static int sq_device_list_owned(struct otkd_store *s, int64_t user_id, struct otkd_device **out,
 				size_t *n)
 {
@@ -969,6 +1024,10 @@ static const struct otkd_store_ops sqlite_ops = {
 	.product_device_remove = sq_product_device_remove,
 	.product_device_list = sq_product_device_list,
 	.product_device_update = sq_product_device_update,
+	.device_claim = sq_device_claim,
+	.device_unclaim = sq_device_unclaim,
+	.device_rename = sq_device_rename,
+	.device_set_key = sq_device_set_key,
 	.device_list_owned = sq_device_list_owned,
 	.group_list = sq_group_list,
 	.group_add = sq_group_add,

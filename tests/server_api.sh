@@ -304,6 +304,42 @@ st=$(req DELETE /v1/products/1234/firmware/2 "$T")
 st=$(req DELETE /v1/products/1234/firmware/1 "$T")
 [[ $st == 200 ]] && [[ $(req GET /v1/products/1234/firmware/1 "$T") == 404 ]] && ok "delete an unreleased version" || bad "delete: $st"
 
+# --- devices and provisioning ----------------------------------------------------
+MY=0123456789abcdef0123cccc
+openssl ecparam -name prime256v1 -genkey -noout -out ec.pem 2>/dev/null
+openssl ec -in ec.pem -pubout -out ec.pub 2>/dev/null
+openssl ecparam -name secp384r1 -genkey -noout -out p384.pem 2>/dev/null
+openssl ec -in p384.pem -pubout -out p384.pub 2>/dev/null
+openssl genrsa -out rsa.pem 2048 2>/dev/null
+openssl rsa -in rsa.pem -pubout -out rsa.pub 2>/dev/null
+st=$(req POST /v1/devices "$T" -d id=$MY)
+[[ $st == 404 ]] && has "claim of an unknown device refused" body.json "not known to this cloud"
+st=$(req POST /v1/provisioning/$MY "$T" --data-urlencode publicKey@p384.pub)
+[[ $st == 400 ]] && has "provisioning: EC key not on P-256 refused" body.json "not P-256"
+st=$(req POST /v1/provisioning/$MY "$T" --data-urlencode "publicKey=garbage")
+[[ $st == 400 ]] && has "provisioning: not a key refused" body.json "not a PEM public key"
+st=$(req POST /v1/provisioning/$MY "$T" --data-urlencode publicKey@ec.pub -d algorithm=ecc)
+[[ $st == 200 ]] && [[ $(json 'j["algorithm"]') == ecc ]] && ok "provisioning: P-256 key" || bad "provision: $st $(cat body.json)"
+st=$(req POST /v1/provisioning/0123456789abcdef0123dddd "$T" --data-urlencode publicKey@ec.pub)
+[[ $st == 400 ]] && has "provisioning: one key, one device" body.json "belongs to another device"
+st=$(req POST /v1/provisioning/0123456789abcdef0123dddd "$T" --data-urlencode publicKey@rsa.pub -d algorithm=ecc)
+[[ $st == 400 ]] && has "provisioning: algorithm must match the key" body.json "algorithm is ecc but the key is rsa"
+st=$(req POST /v1/devices "$T" -H 'Content-Type: application/json' -d "{\"id\":\"${MY^^}\"}")
+[[ $st == 200 ]] && ok "claim (id in capitals)" || bad "claim: $st $(cat body.json)"
+st=$(req POST /v1/devices "$TB" -d id=$MY)
+[[ $st == 403 ]] && has "claim of someone else's device refused" body.json "claimed by someone else"
+st=$(req POST /v1/provisioning/$MY "$TB" --data-urlencode publicKey@rsa.pub)
+[[ $st == 403 ]] && ok "provisioning someone else's device refused" || bad "foreign provisioning: $st"
+[[ $(req GET /v1/devices/$MY "$TB") == 404 ]] && ok "someone else's device is not found" || bad "foreign device visible"
+st=$(req PUT /v1/devices/$MY "$T" -d name=shelf_2)
+[[ $st == 200 ]] && [[ $(req GET /v1/devices/$MY "$T") == 200 ]] && [[ $(json 'j["name"]') == shelf_2 ]] && ok "rename" || bad "rename: $st"
+st=$(req PUT /v1/devices/$MY "$T" -d "name=no spaces")
+[[ $st == 400 ]] && ok "bad name refused" || bad "bad name: $st"
+req GET /v1/devices "$T" >/dev/null
+[[ $(json '[d["id"] for d in j]') == "['$MY']" ]] && ok "GET /v1/devices lists the claimed device" || bad "devices: $(cat body.json)"
+st=$(req DELETE /v1/devices/$MY "$T")
+[[ $st == 200 ]] && [[ $(req GET /v1/devices/$MY "$T") == 404 ]] && ok "release a device" || bad "unclaim: $st"
+
 # --- access log ------------------------------------------------------------------
 python3 - "$tmp/access.log" >log.txt 2>&1 <<'EOF'
 import json, sys

@@ -44,5 +44,27 @@ pt token revoke "$T3"
 [[ $(req GET /v1/user "$T3") == 401 ]] && ok "revoked token refused" || bad "revoked token works"
 pt list
 [[ $? == 0 ]] && ok "list after login --token" || { bad "list after --token"; cat out.txt; }
+
+# Provision a key, claim, list, rename, release.
+DEV=0123456789abcdef0123abcd
+openssl ecparam -name prime256v1 -genkey -noout -out dev.pem 2>/dev/null
+pt keys send $DEV dev.pem
+[[ $? == 0 ]] && has "keys send" out.txt "submitting public key succeeded"
+openssl ec -in dev.pem -pubout -outform DER 2>/dev/null | sha256sum | cut -c1-64 >fp.txt
+sqlite3 data/otakitd.db "SELECT public_key_fingerprint FROM devices WHERE id = '$DEV'" >fp2.txt 2>&1
+cmp -s fp.txt fp2.txt && ok "keys send: the key's fingerprint is stored" || bad "fingerprint $(cat fp.txt) vs $(cat fp2.txt)"
+pt device add $DEV
+[[ $? == 0 ]] && has "device add (claim)" out.txt "Successfully claimed device $DEV"
+pt list
+has "list shows the claimed device" out.txt "\[$DEV\] .* is offline"
+pt device rename $DEV shelf_1
+[[ $? == 0 ]] && has "device rename" out.txt "renamed device $DEV to: shelf_1"
+pt list
+has "list shows the new name" out.txt "shelf_1 \[$DEV\]"
+pt device remove $DEV --yes
+[[ $? == 0 ]] && ok "device remove"
+pt list
+has "released device leaves the list" out.txt "No devices found"
+
 [[ $fails -eq 0 ]] && echo "all passed" || echo "$fails failed"
 [[ $fails -eq 0 ]]
