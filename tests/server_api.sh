@@ -6,6 +6,7 @@
 # body naming the file and the problem, and nothing stored), body limits,
 # the access log, HTTPS and a graceful SIGTERM.
 set -uo pipefail
+src=${OTK_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 source "$(dirname "$0")/lib/otakitd.sh"
 
 mkdir data
@@ -351,6 +352,20 @@ print("lines", len(lines))
 EOF
 has "access log: one JSON object per line" log.txt "^lines [0-9]{3}"
 if grep -q "$T" "$tmp/access.log"; then bad "access log holds a token"; else ok "access log holds no token"; fi
+
+# --- schema migrations ---------------------------------------------------------
+nmig=$(ls "$src"/server/migrations/sqlite/[0-9][0-9][0-9]_*.sql | wc -l)
+[[ $(sqlite3 data/otakitd.db "PRAGMA user_version") == "$nmig" ]] && ok "schema at version $nmig" || bad "user_version"
+mkdir old newer
+sqlite3 old/otakitd.db <"$src/server/migrations/sqlite/001_init.sql"
+sqlite3 old/otakitd.db "PRAGMA user_version = 1; INSERT INTO devices(id, created_at) VALUES('0123456789abcdef0123eeee', 1)"
+"$D" check --data old >mig.txt 2>&1
+[[ $(sqlite3 old/otakitd.db "PRAGMA user_version") == "$nmig" ]] &&
+	[[ $(sqlite3 old/otakitd.db "SELECT count(*) FROM devices WHERE public_key_algorithm = ''") == 1 ]] &&
+	ok "a schema-1 database is migrated, its rows kept" || bad "migration from 1: $(cat mig.txt)"
+sqlite3 newer/otakitd.db "PRAGMA user_version = 99"
+"$D" check --data newer >mig.txt 2>&1
+[[ $? == 1 ]] && has "a newer database is refused" mig.txt "database schema 99 is newer than this otakitd"
 
 # --- graceful stop and HTTPS ----------------------------------------------------
 od_stop TERM
