@@ -35,9 +35,12 @@ struct otkd_config {
 	int64_t token_lifetime_s;  /* default for /oauth/token */
 };
 
+struct otkd_bus;
+
 struct otkd_server {
 	struct otkd_config cfg;
 	struct otkd_store *store;
+	struct otkd_bus *bus;      /* event streams */
 	char *tmp_dir;             /* DIR/tmp: uploads being checked */
 	struct MHD_Daemon *mhd;
 	atomic_int active;         /* requests in flight */
@@ -88,6 +91,9 @@ enum MHD_Result otkd_reply_error(struct otkd_req *r, unsigned status, const char
 /* OAuth error body {"error":code,"error_description":desc}. */
 enum MHD_Result otkd_reply_oauth_error(struct otkd_req *r, unsigned status, const char *code,
 				       const char *desc);
+/* Queues a response built elsewhere (len for the log). */
+enum MHD_Result otkd_reply_response(struct otkd_req *r, unsigned status, struct MHD_Response *resp,
+				    uint64_t len);
 enum MHD_Result otkd_reply_file(struct otkd_req *r, const char *path, const char *type,
 				const char *filename);
 /* The store failed: 500, logged. */
@@ -131,6 +137,9 @@ enum MHD_Result otkd_api_group_create(struct otkd_req *r);
 enum MHD_Result otkd_api_group_get(struct otkd_req *r);
 enum MHD_Result otkd_api_group_update(struct otkd_req *r);
 enum MHD_Result otkd_api_group_delete(struct otkd_req *r);
+
+enum MHD_Result otkd_api_events_stream(struct otkd_req *r);
+enum MHD_Result otkd_api_events_publish(struct otkd_req *r);
 
 enum MHD_Result otkd_api_firmware_list(struct otkd_req *r);
 enum MHD_Result otkd_api_firmware_upload(struct otkd_req *r);

@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "blob.h"
+#include "events.h"
 #include "json_out.h"
 #include "params.h"
 #include "verify.h"
@@ -291,5 +292,16 @@ enum MHD_Result otkd_api_firmware_release(struct otkd_req *r)
 	rc = st->ops->firmware_get(st, r->product.id, rel.version, &f);
 	if (rc < 0)
 		return otkd_reply_store_error(r, rc);
+	/* Spec 06: a release is announced on the product's event stream. */
+	json_t *info = json_pack("{s:i,s:b,s:b,s:o}", "version", (int)f.version, "product_default",
+				 f.product_default, "intelligent", f.intelligent, "groups",
+				 otkd_json_list(f.groups));
+	char *data = info ? json_dumps(info, JSON_COMPACT) : NULL;
+	json_decref(info);
+	struct otkd_event e = { .name = "particle/firmware/release", .data = data, .ttl = 60,
+				.is_private = true, .coreid = "particle-internal",
+				.product_id = r->product.id };
+	otkd_bus_publish(r->srv->bus, &e);
+	free(data);
 	return otkd_reply_json(r, 200, otkd_json_firmware(&f));
 }

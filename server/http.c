@@ -16,6 +16,7 @@
 #include "otk/file.h"
 
 #include "api.h"
+#include "events.h"
 #include "params.h"
 
 const char *otkd_iso_time(int64_t t, char buf[32])
@@ -45,6 +46,12 @@ static enum MHD_Result queue(struct otkd_req *r, unsigned status, struct MHD_Res
 	enum MHD_Result ok = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ok;
+}
+
+enum MHD_Result otkd_reply_response(struct otkd_req *r, unsigned status, struct MHD_Response *resp,
+				    uint64_t len)
+{
+	return queue(r, status, resp, len);
 }
 
 enum MHD_Result otkd_reply_json(struct otkd_req *r, unsigned status, json_t *body)
@@ -404,7 +411,7 @@ int otkd_server_start(struct otkd_server *s, char *msg, size_t msglen)
 		return OTK_EINVAL;
 	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	char *cert = NULL, *key = NULL;
@@ -466,7 +473,10 @@ void otkd_server_stop(struct otkd_server *s, unsigned grace_s)
 	if (!s->mhd)
 		return;
 	MHD_socket ls = MHD_quiesce_daemon(s->mhd);
-	/* Requests in flight finish; new connections are refused. */
+	/* Event streams end (a suspended connection must be resumed before the
+	 * daemon stops); other requests in flight finish; new connections are
+	 * refused. */
+	otkd_bus_shutdown(s->bus);
 	for (unsigned i = 0; i < grace_s * 20 && atomic_load(&s->active) > 0; i++)
 		usleep(50 * 1000);
 	MHD_stop_daemon(s->mhd);

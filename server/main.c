@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "events.h"
 #include "routes.h"
 #include "store.h"
 
@@ -186,6 +187,12 @@ static int serve(struct otkd_config *cfg, const char *access_log)
 		goto out;
 	}
 	pthread_mutex_init(&s.log_mu, NULL);
+	s.bus = otkd_bus_new(15);
+	if (!s.bus) {
+		fprintf(stderr, "otakitd: cannot start the event bus\n");
+		pthread_mutex_destroy(&s.log_mu);
+		goto out;
+	}
 	char msg[512];
 	if (otkd_server_start(&s, msg, sizeof msg) != OTK_OK) {
 		fprintf(stderr, "otakitd: %s\n", msg);
@@ -198,6 +205,7 @@ static int serve(struct otkd_config *cfg, const char *access_log)
 		fprintf(stderr, "otakitd: stopped\n");
 		status = 0;
 	}
+	otkd_bus_free(s.bus);
 	if (s.log != stdout)
 		fclose(s.log);
 	pthread_mutex_destroy(&s.log_mu);

@@ -17,7 +17,8 @@
 
 #define R(m, p, s, f, h) { m, p, s, f, h }
 
-/* Routes in matching order; ":x" matches one path segment.  Scope names
+/* Routes in matching order; ":x" matches one path segment, "*x" the rest
+ * of the path (an event name may hold '/', and arrives decoded).  Scope names
  * are Particle's (spec 06).  The table is exported for the test that tries
  * every route with a foreign and an under-scoped token. */
 const struct otkd_route otkd_routes[] = {
@@ -26,6 +27,11 @@ const struct otkd_route otkd_routes[] = {
 	R("DELETE", "/v1/access_tokens/current", NULL, 0, otkd_api_token_delete_current),
 	R("DELETE", "/v1/access_tokens/:token", NULL, OTKD_ROUTE_PUBLIC, otkd_api_token_delete),
 	R("GET", "/v1/user", NULL, 0, otkd_api_user),
+	R("GET", "/v1/events", "events:get", 0, otkd_api_events_stream),
+	R("GET", "/v1/events/*prefix", "events:get", 0, otkd_api_events_stream),
+	R("GET", "/v1/devices/events", "events:get", 0, otkd_api_events_stream),
+	R("GET", "/v1/devices/events/*prefix", "events:get", 0, otkd_api_events_stream),
+	R("POST", "/v1/devices/events", "events:send", 0, otkd_api_events_publish),
 	R("GET", "/v1/devices", "devices:list", 0, otkd_api_devices_list),
 	R("POST", "/v1/devices", "devices:claim", 0, otkd_api_device_claim),
 	R("GET", "/v1/devices/:device", "devices:get", 0, otkd_api_device_get),
@@ -58,6 +64,12 @@ const struct otkd_route otkd_routes[] = {
 	  otkd_api_group_update),
 	R("DELETE", "/v1/products/:product/groups/:group", "groups:remove", OTKD_ROUTE_PRODUCT,
 	  otkd_api_group_delete),
+	R("GET", "/v1/products/:product/events", "events:get", OTKD_ROUTE_PRODUCT,
+	  otkd_api_events_stream),
+	R("GET", "/v1/products/:product/events/*prefix", "events:get", OTKD_ROUTE_PRODUCT,
+	  otkd_api_events_stream),
+	R("POST", "/v1/products/:product/events", "events:send", OTKD_ROUTE_PRODUCT,
+	  otkd_api_events_publish),
 	R("GET", "/v1/products/:product/firmware", "firmware:list", OTKD_ROUTE_PRODUCT,
 	  otkd_api_firmware_list),
 	R("POST", "/v1/products/:product/firmware", "firmware:create", OTKD_ROUTE_PRODUCT,
@@ -85,6 +97,12 @@ static bool match(const char *pattern, const char *path, char *args[OTKD_MAX_ARG
 			return false;
 		p++, u++;
 		size_t pl = strcspn(p, "/"), ul = strcspn(u, "/");
+		if (*p == '*') {
+			if (na == OTKD_MAX_ARGS || *u == '\0')
+				return false;
+			args[na++] = strdup(u);
+			return true;
+		}
 		if (*p == ':') {
 			if (ul == 0 || na == OTKD_MAX_ARGS)
 				return false;

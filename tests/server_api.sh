@@ -341,6 +341,45 @@ req GET /v1/devices "$T" >/dev/null
 st=$(req DELETE /v1/devices/$MY "$T")
 [[ $st == 200 ]] && [[ $(req GET /v1/devices/$MY "$T") == 404 ]] && ok "release a device" || bad "unclaim: $st"
 
+# --- events ---------------------------------------------------------------------
+stream() { # stream OUT TOKEN PATH: an SSE client in the background, pid in SP
+	curl -sN --max-time 20 -H "Authorization: Bearer $2" "$U$3" >"$1" &
+	SP+=($!)
+}
+SP=()
+stream ev_all.txt "$T" /v1/devices/events
+stream ev_temp.txt "$T" /v1/devices/events/temp
+stream ev_prod.txt "$T" /v1/products/1234/events
+stream ev_bob.txt "$TB" /v1/devices/events
+stream ev_rel.txt "$T" /v1/products/fleet-a/events/particle/firmware
+for _ in $(seq 50); do grep -q ':ok' ev_rel.txt 2>/dev/null && break; sleep 0.1; done
+st=$(req POST /v1/devices/events "$T" -d name=temp/kitchen -d data=21.5 -d ttl=30)
+[[ $st == 200 ]] && ok "publish" || bad "publish: $st"
+req POST /v1/devices/events "$T" -H 'Content-Type: application/json' -d '{"name":"hum","data":"40","private":true}' >/dev/null
+req POST /v1/products/1234/events "$T" -d name=fleet -d data=x >/dev/null
+st=$(req POST /v1/devices/events "$T" -d name=spark/status -d data=online)
+[[ $st == 400 ]] && has "reserved event names refused" body.json "reserved"
+st=$(req POST /v1/devices/events "$T" -d "name=has space")
+[[ $st == 400 ]] && ok "event name with a space refused" || bad "bad event name: $st"
+python3 -c 'print("x" * 1100)' >long.txt
+st=$(req POST /v1/devices/events "$T" -d name=big --data-urlencode data@long.txt)
+[[ $st == 400 ]] && has "event data over 1024 bytes refused" body.json "longer than 1024"
+[[ $(req PUT /v1/products/1234/firmware/release "$T" -d version=3 -d product_default=true) == 200 ]] || bad "release for the event"
+sleep 0.5
+kill "${SP[@]}" 2>/dev/null
+wait "${SP[@]}" 2>/dev/null
+has "stream opens with :ok" ev_all.txt "^:ok$"
+has "user stream gets the event in Particle's SSE form" ev_all.txt '^data: \{"data":"21.5","ttl":30,"published_at":"[0-9T:.-]+Z","coreid":"api"\}$'
+has "user stream gets the JSON-published event" ev_all.txt "^event: hum$"
+hasnt "user stream does not get product events" ev_all.txt "^event: fleet$"
+has "prefix stream gets matching events" ev_temp.txt "^event: temp/kitchen$"
+hasnt "prefix stream skips others" ev_temp.txt "^event: hum$"
+has "product stream gets product events" ev_prod.txt "^event: fleet$"
+hasnt "product stream does not get user events" ev_prod.txt "^event: hum$"
+hasnt "another user's stream gets nothing of alice's" ev_bob.txt "^event:"
+has "release announced as particle/firmware/release (prefix with '/')" ev_rel.txt '^data: \{"data":"\{\\"version\\":3,\\"product_default\\":true'
+hasnt "reserved names were not published" ev_all.txt "spark/status"
+
 # --- access log ------------------------------------------------------------------
 python3 - "$tmp/access.log" >log.txt 2>&1 <<'EOF'
 import json, sys

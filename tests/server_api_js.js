@@ -76,6 +76,16 @@ async function refused(name, promise, status, re) {
 	check('removeDevice deny', r.body.ok === true, r.body);
 	await refused('getDevice after deny', api.getDevice({ deviceId: dev, product, auth }), 404, /not found/);
 	await refused('delete a released version', api.request({ uri: `/v1/products/${product}/firmware/2`, method: 'delete', auth }), 400, /has been released/);
+	// Events: a product stream with a name prefix, published through the library.
+	const stream = await api.getEventStream({ product, name: 'fleet', auth });
+	const got = new Promise(resolve => stream.on('event', resolve));
+	let ev;
+	for (let i = 0; i < 20 && !ev; i++) {
+		await api.publishEvent({ name: 'fleet/door', data: 'open', product, auth });
+		ev = await Promise.race([got, new Promise(resolve => setTimeout(resolve, 250))]);
+	}
+	check('getEventStream + publishEvent (product)', ev && ev.name === 'fleet/door' && ev.data === 'open' && ev.coreid === 'api', ev);
+	stream.abort();
 	r = await api.deleteCurrentAccessToken({ auth });
 	check('deleteCurrentAccessToken', r.body.ok === true, r.body);
 	await refused('token gone', api.listProducts({ auth }), 401, /invalid/);

@@ -45,6 +45,21 @@ pt token revoke "$T3"
 pt list
 [[ $? == 0 ]] && ok "list after login --token" || { bad "list after --token"; cat out.txt; }
 
+# subscribe and publish: the subscriber stops after one event; publish until
+# it has one (it connects a moment after it starts).
+timeout 60 "$PT" subscribe temp --max 1 </dev/null >sub.txt 2>&1 &
+SUB=$!
+for _ in $(seq 40); do
+	kill -0 $SUB 2>/dev/null || break
+	grep -q Subscribing sub.txt && pt publish temp/kitchen 21.5
+	sleep 0.5
+done
+wait $SUB
+st=$?
+has "particle publish" out.txt "Published"
+[[ $st == 0 ]] && has "particle subscribe gets the event" sub.txt '"name":"temp/kitchen"' || { bad "subscribe exit $st"; cat sub.txt; }
+has "particle subscribe: data and coreid" sub.txt '"data":"21.5".*"coreid":"api"'
+
 # Provision a key, claim, list, rename, release.
 DEV=0123456789abcdef0123abcd
 openssl ecparam -name prime256v1 -genkey -noout -out dev.pem 2>/dev/null
