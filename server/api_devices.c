@@ -63,7 +63,7 @@ static bool my_device(struct otkd_req *r, struct otkd_device *d, enum MHD_Result
 enum MHD_Result otkd_api_device_get(struct otkd_req *r)
 {
 	struct otkd_device d;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!my_device(r, &d, &res))
 		return res;
 	return otkd_reply_json(r, 200, otkd_json_device(&d));
@@ -81,7 +81,7 @@ enum MHD_Result otkd_api_device_update(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
 	struct otkd_device d;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!my_device(r, &d, &res))
 		return res;
 	if (r->file)
@@ -122,7 +122,7 @@ enum MHD_Result otkd_api_device_unclaim(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
 	struct otkd_device d;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!my_device(r, &d, &res))
 		return res;
 	int rc = st->ops->device_unclaim(st, d.id, r->token.user_id);

@@ -196,7 +196,7 @@ enum MHD_Result otkd_api_firmware_get(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
 	struct otkd_firmware f;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!get_version(r, &f, &res))
 		return res;
 	struct otkd_asset *a;
@@ -221,7 +221,7 @@ enum MHD_Result otkd_api_firmware_edit(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
 	struct otkd_firmware f;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!get_version(r, &f, &res))
 		return res;
 	const char *title = NULL, *desc = NULL;
@@ -244,7 +244,7 @@ enum MHD_Result otkd_api_firmware_delete(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
 	struct otkd_firmware f;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!get_version(r, &f, &res))
 		return res;
 	int rc = st->ops->firmware_delete(st, r->product.id, f.version);
@@ -259,7 +259,7 @@ enum MHD_Result otkd_api_firmware_delete(struct otkd_req *r)
 enum MHD_Result otkd_api_firmware_binary(struct otkd_req *r)
 {
 	struct otkd_firmware f;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!get_version(r, &f, &res))
 		return res;
 	char *path = otkd_blob_path(r->srv->cfg.data_dir, f.sha256);

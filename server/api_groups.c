@@ -50,7 +50,7 @@ enum MHD_Result otkd_api_group_create(struct otkd_req *r)
 	if (otkd_param_str(r->params, "name", &name) != OTK_OK || !otkd_group_name_valid(name))
 		return otkd_reply_error(r, 400, "name must be 1 to 64 lowercase letters, digits, '-' "
 					"or '_'");
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!group_fields(r, &color, &desc, &res))
 		return res;
 	struct otkd_group g = { .product_id = r->product.id };
@@ -81,7 +81,7 @@ static bool find_group(struct otkd_req *r, struct otkd_group *g, enum MHD_Result
 enum MHD_Result otkd_api_group_get(struct otkd_req *r)
 {
 	struct otkd_group g;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!find_group(r, &g, &res))
 		return res;
 	return otkd_reply_json(r, 200, json_pack("{s:o}", "group", otkd_json_group(&g)));
@@ -91,7 +91,7 @@ enum MHD_Result otkd_api_group_update(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
 	struct otkd_group g;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	const char *color, *desc;
 	if (!find_group(r, &g, &res) || !group_fields(r, &color, &desc, &res))
 		return res;
@@ -107,7 +107,7 @@ enum MHD_Result otkd_api_group_delete(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
 	struct otkd_group g;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!find_group(r, &g, &res))
 		return res;
 	int rc = st->ops->group_delete(st, r->product.id, g.name);

@@ -136,7 +136,7 @@ static bool product_device(struct otkd_req *r, struct otkd_device *d, enum MHD_R
 enum MHD_Result otkd_api_pdevice_get(struct otkd_req *r)
 {
 	struct otkd_device d;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!product_device(r, &d, &res))
 		return res;
 	return otkd_reply_json(r, 200, otkd_json_device(&d));
@@ -146,7 +146,7 @@ enum MHD_Result otkd_api_pdevice_update(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
 	struct otkd_device d;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!product_device(r, &d, &res))
 		return res;
 	struct otkd_device_update u;
@@ -175,7 +175,7 @@ enum MHD_Result otkd_api_pdevice_remove(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
 	struct otkd_device d;
-	enum MHD_Result res;
+	enum MHD_Result res = MHD_NO;
 	if (!product_device(r, &d, &res))
 		return res;
 	bool deny = false;
