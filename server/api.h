@@ -31,6 +31,7 @@ struct otkd_config {
 	size_t max_upload;         /* multipart bodies (firmware) */
 	unsigned threads;
 	unsigned timeout_s;        /* idle connection timeout */
+	unsigned request_time_s;   /* longest a request may take to arrive */
 	unsigned max_connections;
 	int64_t token_lifetime_s;  /* default for /oauth/token */
 };

@@ -267,6 +267,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->body_len += n;
 		if (r->body_status)
 			return MHD_YES;
+		/* The idle timeout does not stop a client that trickles a byte at a
+		 * time: the whole request has a deadline too. */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - r->start.tv_sec > (time_t)r->srv->cfg.request_time_s) {
+			/* Answered at once; libmicrohttpd closes the connection after. */
+			return otkd_reply_error(r, 408, "request took longer than %u s to arrive",
+						r->srv->cfg.request_time_s);
+		}
 		if (r->body_len > r->body_max) {
 			r->body_status = 413;
 			snprintf(r->body_err, sizeof r->body_err, "request body over the limit of %zu "

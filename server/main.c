@@ -38,6 +38,7 @@ static const char usage_text[] =
 	"  --threads N           HTTP worker threads (default 4)\n"
 	"  --max-upload BYTES    largest firmware upload (default 64 MiB)\n"
 	"  --timeout SECONDS     idle connection timeout (default 30)\n"
+	"  --request-timeout S   longest a request body may take to arrive (default 300)\n"
 	"  --port-file FILE      write the port listened on into FILE\n"
 	"  --access-log FILE     one JSON line per request (default: standard output)\n"
 	"  -h, --help            this help\n";
@@ -230,7 +231,7 @@ static bool parse_size(const char *s, size_t *out)
 int main(int argc, char **argv)
 {
 	enum { O_DATA = 256, O_LISTEN, O_CERT, O_KEY, O_THREADS, O_MAXUP, O_TIMEOUT, O_PORTFILE,
-	       O_LOG };
+	       O_LOG, O_REQTIME };
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, O_DATA },
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -239,6 +240,7 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "max-upload", required_argument, NULL, O_MAXUP },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "request-timeout", required_argument, NULL, O_REQTIME },
 		{ "port-file", required_argument, NULL, O_PORTFILE },
 		{ "access-log", required_argument, NULL, O_LOG },
 		{ "help", no_argument, NULL, 'h' },
@@ -250,6 +252,7 @@ int main(int argc, char **argv)
 		.max_upload = 64u * 1024 * 1024,
 		.threads = 4,
 		.timeout_s = 30,
+		.request_time_s = 300,
 		.max_connections = 1000,
 		.token_lifetime_s = 90ll * 24 * 3600,
 	};
@@ -277,6 +280,11 @@ int main(int argc, char **argv)
 			if (!parse_size(optarg, &n) || n > 3600)
 				return usage("--timeout must be 1 to 3600 seconds");
 			cfg.timeout_s = (unsigned)n;
+			break;
+		case O_REQTIME:
+			if (!parse_size(optarg, &n) || n > 86400)
+				return usage("--request-timeout must be 1 to 86400 seconds");
+			cfg.request_time_s = (unsigned)n;
 			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return usage(NULL);

@@ -420,5 +420,16 @@ if openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days
 	[[ $st == 200 ]] && ok "HTTPS with --cert and --key" || bad "HTTPS: $st"
 	od_stop TERM
 fi
+# A body trickling in for longer than --request-timeout is cut off (408).
+od_start data --request-timeout 1
+head -c 400000 /dev/urandom >slow.bin
+curl -s -o /dev/null --max-time 60 --limit-rate 40k -H "Authorization: Bearer $T" -F file=@slow.bin \
+	-F version=9 -F title=slow "$U/v1/products/1234/firmware"
+od_stop TERM
+grep '"status":408' "$tmp/access.log" >slow.txt
+has "slow body: 408 before it is all in" slow.txt '"bytes_in":[0-9]+,'
+python3 -c 'import json,sys; o=json.loads(open("slow.txt").readline()); sys.exit(0 if o["bytes_in"] < 400000 else 1)' &&
+	ok "slow body: not read to the end" || bad "slow body read to the end"
+
 [[ $fails -eq 0 ]] && echo "all passed" || echo "$fails failed"
 [[ $fails -eq 0 ]]
