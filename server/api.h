@@ -139,6 +139,8 @@ enum MHD_Result otkd_api_group_get(struct otkd_req *r);
 enum MHD_Result otkd_api_group_update(struct otkd_req *r);
 enum MHD_Result otkd_api_group_delete(struct otkd_req *r);
 
+enum MHD_Result otkd_api_dos_version(struct otkd_req *r);
+enum MHD_Result otkd_api_dos_file(struct otkd_req *r);
 enum MHD_Result otkd_api_events_stream(struct otkd_req *r);
 enum MHD_Result otkd_api_events_publish(struct otkd_req *r);
 

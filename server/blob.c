@@ -32,12 +32,17 @@ char *otkd_blob_path(const char *root, const char *hex)
 int otkd_blob_put(const char *root, const uint8_t *data, size_t len, char hex[65])
 {
 	otkd_sha256_hex(data, len, hex);
-	char *dir = NULL;
-	if (asprintf(&dir, "%s/blobs/%.2s", root, hex) < 0)
+	char *top = NULL, *dir = NULL;
+	if (asprintf(&top, "%s/blobs", root) < 0)
 		return OTK_ENOMEM;
+	if (asprintf(&dir, "%s/%.2s", top, hex) < 0) {
+		free(top);
+		return OTK_ENOMEM;
+	}
 	int rc = OTK_OK;
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+	if ((mkdir(top, 0750) != 0 && errno != EEXIST) || (mkdir(dir, 0750) != 0 && errno != EEXIST))
 		rc = OTK_EIO;
+	free(top);
 	free(dir);
 	char *path = rc == OTK_OK ? otkd_blob_path(root, hex) : NULL;
 	if (rc == OTK_OK && !path)

@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "device_os.h"
 #include "events.h"
 #include "routes.h"
 #include "store.h"
@@ -29,6 +30,7 @@ static const char usage_text[] =
 	"Usage: otakitd --data DIR [--listen ADDR:PORT] [options]\n"
 	"       otakitd user add NAME --data DIR    (password read from stdin)\n"
 	"       otakitd check --data DIR\n"
+	"       otakitd device-os import VERSION FILE... --data DIR   add a release's modules\n"
 	"       otakitd routes                      print the route table (JSON lines)\n"
 	"\n"
 	"Options:\n"
@@ -109,6 +111,22 @@ static int cmd_user_add(const char *name, const char *dir)
 		return 1;
 	}
 	printf("user %s added (id %lld)\n", name, (long long)u.id);
+	return 0;
+}
+
+static int cmd_dos_import(const char *dir, const char *version, char *const *files, size_t n)
+{
+	struct otkd_store *st = open_store(dir, 1);
+	if (!st)
+		return 1;
+	char err[1024];
+	int rc = otkd_dos_import_files(st, dir, version, files, n, err, sizeof err);
+	st->ops->close(st);
+	if (rc < 0) {
+		fprintf(stderr, "otakitd: %s\n", err);
+		return 1;
+	}
+	printf("Device OS %s: %zu module%s imported\n", version, n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -301,6 +319,10 @@ int main(int argc, char **argv)
 	int rest = argc - optind;
 	if (rest == 3 && strcmp(argv[optind], "user") == 0 && strcmp(argv[optind + 1], "add") == 0)
 		return cmd_user_add(argv[optind + 2], cfg.data_dir);
+	if (rest >= 4 && strcmp(argv[optind], "device-os") == 0 &&
+	    strcmp(argv[optind + 1], "import") == 0)
+		return cmd_dos_import(cfg.data_dir, argv[optind + 2], argv + optind + 3,
+				      (size_t)(rest - 3));
 	if (rest == 1 && strcmp(argv[optind], "check") == 0)
 		return cmd_check(cfg.data_dir);
 	if (rest != 0)

@@ -107,6 +107,26 @@ struct otkd_firmware {
 	uint64_t device_count;     /* product devices reporting this version */
 };
 
+/* One module of a Device OS release in the catalog. */
+struct otkd_dos_module {
+	char version[32];          /* "5.6.0" */
+	uint32_t internal_version; /* the system part's module version */
+	uint16_t platform_id;
+	char filename[OTKD_NAME_MAX];
+	uint8_t function, index;
+	uint16_t module_version;
+	uint32_t start, end;
+	uint8_t flags;
+	uint8_t dep_function, dep_index;
+	uint16_t dep_version;
+	uint8_t dep2_function, dep2_index;
+	uint16_t dep2_version;
+	uint32_t prefix_offset;
+	uint32_t crc;
+	uint64_t size;
+	char sha256[OTKD_HASH_HEX];
+};
+
 /* Filters and paging for product device lists. */
 struct otkd_device_query {
 	int64_t product_id;
@@ -203,6 +223,15 @@ struct otkd_store_ops {
 			    const char *color, const char *description);
 	/* Also removes the group from its devices and releases, in one transaction. */
 	int (*group_delete)(struct otkd_store *s, int64_t product_id, const char *name);
+
+	/* Replaces the modules of (version, platform) with m[0..n) in one
+	 * transaction (all share version, internal_version and platform_id). */
+	int (*dos_import)(struct otkd_store *s, const struct otkd_dos_module *m, size_t n);
+	/* The modules of a release for a platform: by version string, or by
+	 * internal version when version is NULL, or the highest when both are
+	 * NULL/0.  OTK_ENOTFOUND when there is none. */
+	int (*dos_get)(struct otkd_store *s, uint16_t platform_id, const char *version,
+		       uint32_t internal_version, struct otkd_dos_module **out, size_t *n);
 
 	/* Highest version of a product, 0 when none. */
 	int (*firmware_max_version)(struct otkd_store *s, int64_t product_id, uint32_t *version);

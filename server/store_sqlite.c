@@ -796,6 +796,94 @@ static int sq_group_delete(struct otkd_store *s, int64_t product_id, const char 
 	return rc;
 }
 
+/* --- Device OS catalog ------------------------------------------------------- */
+
+#define DOS_COLS "version, internal_version, platform_id, filename, function, module_index, " \
+	"module_version, start_addr, end_addr, flags, dep_function, dep_index, dep_version, " \
+	"dep2_function, dep2_index, dep2_version, prefix_offset, crc, size, sha256"
+
+static int sq_dos_import(struct otkd_store *s, const struct otkd_dos_module *m, size_t n)
+{
+	if (n == 0)
+		return OTK_EINVAL;
+	sqlite3 *db = acquire(s);
+	int rc = begin(db);
+	if (rc == OTK_OK)
+		rc = exec_(db, NULL, "DELETE FROM device_os_modules WHERE version = ? AND "
+			   "platform_id = ?", "si", m[0].version, (int64_t)m[0].platform_id);
+	for (size_t i = 0; rc == OTK_OK && i < n; i++) {
+		const struct otkd_dos_module *x = &m[i];
+		rc = exec_(db, NULL, "INSERT INTO device_os_modules(" DOS_COLS ") VALUES(?,?,?,?,?,?,"
+			   "?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "siisiiiiiiiiiiiiiiis", x->version,
+			   (int64_t)x->internal_version, (int64_t)x->platform_id, x->filename,
+			   (int64_t)x->function, (int64_t)x->index, (int64_t)x->module_version,
+			   (int64_t)x->start, (int64_t)x->end, (int64_t)x->flags,
+			   (int64_t)x->dep_function, (int64_t)x->dep_index, (int64_t)x->dep_version,
+			   (int64_t)x->dep2_function, (int64_t)x->dep2_index,
+			   (int64_t)x->dep2_version, (int64_t)x->prefix_offset, (int64_t)x->crc,
+			   (int64_t)x->size, x->sha256);
+	}
+	rc = finish(db, rc);
+	release(s, db);
+	return rc;
+}
+
+static int sq_dos_get(struct otkd_store *s, uint16_t platform_id, const char *version,
+		      uint32_t internal_version, struct otkd_dos_module **out, size_t *n)
+{
+	sqlite3 *db = acquire(s);
+	*out = NULL;
+	*n = 0;
+	/* Which release: the one named, else the newest with that internal
+	 * version, else the newest of all. */
+	sqlite3_stmt *st = prep(db, "SELECT version FROM device_os_modules WHERE platform_id = ? "
+				"AND (? IS NULL OR version = ?) AND (? = 0 OR internal_version = ?) "
+				"ORDER BY internal_version DESC, version DESC LIMIT 1", "issii",
+				(int64_t)platform_id, version, version, (int64_t)internal_version,
+				(int64_t)internal_version);
+	int rc = one_row(st);
+	char which[32] = "";
+	if (rc == OTK_OK)
+		col_text(st, 0, which, sizeof which);
+	sqlite3_finalize(st);
+	if (rc == OTK_OK) {
+		st = prep(db, "SELECT " DOS_COLS " FROM device_os_modules WHERE platform_id = ? AND "
+			  "version = ? ORDER BY function, module_index, filename", "is",
+			  (int64_t)platform_id, which);
+		rc = st ? OTK_OK : OTK_EIO;
+		while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
+			struct otkd_dos_module *x = grow((void **)out, n, sizeof **out);
+			if (!x) {
+				rc = OTK_ENOMEM;
+				break;
+			}
+			col_text(st, 0, x->version, sizeof x->version);
+			x->internal_version = (uint32_t)sqlite3_column_int64(st, 1);
+			x->platform_id = (uint16_t)sqlite3_column_int(st, 2);
+			col_text(st, 3, x->filename, sizeof x->filename);
+			x->function = (uint8_t)sqlite3_column_int(st, 4);
+			x->index = (uint8_t)sqlite3_column_int(st, 5);
+			x->module_version = (uint16_t)sqlite3_column_int(st, 6);
+			x->start = (uint32_t)sqlite3_column_int64(st, 7);
+			x->end = (uint32_t)sqlite3_column_int64(st, 8);
+			x->flags = (uint8_t)sqlite3_column_int(st, 9);
+			x->dep_function = (uint8_t)sqlite3_column_int(st, 10);
+			x->dep_index = (uint8_t)sqlite3_column_int(st, 11);
+			x->dep_version = (uint16_t)sqlite3_column_int(st, 12);
+			x->dep2_function = (uint8_t)sqlite3_column_int(st, 13);
+			x->dep2_index = (uint8_t)sqlite3_column_int(st, 14);
+			x->dep2_version = (uint16_t)sqlite3_column_int(st, 15);
+			x->prefix_offset = (uint32_t)sqlite3_column_int64(st, 16);
+			x->crc = (uint32_t)sqlite3_column_int64(st, 17);
+			x->size = (uint64_t)sqlite3_column_int64(st, 18);
+			col_text(st, 19, x->sha256, sizeof x->sha256);
+		}
+		sqlite3_finalize(st);
+	}
+	release(s, db);
+	return rc;
+}
+
 /* --- firmware ------------------------------------------------------------- */
 
 #define FIRMWARE_COLS "f.product_id, f.version, f.title, f.description, f.filename, f.size, " \
@@ -1034,6 +1122,8 @@ static const struct otkd_store_ops sqlite_ops = {
 	.group_get = sq_group_get,
 	.group_update = sq_group_update,
 	.group_delete = sq_group_delete,
+	.dos_import = sq_dos_import,
+	.dos_get = sq_dos_get,
 	.firmware_max_version = sq_firmware_max_version,
 	.firmware_add = sq_firmware_add,
 	.firmware_get = sq_firmware_get,
