@@ -102,6 +102,10 @@ enum MHD_Result otkd_reply_store_error(struct otkd_req *r, int rc);
 
 const char *otkd_header(struct otkd_req *r, const char *name);
 
+/* An upload's file name as otakitd keeps and shows it: the last path
+ * segment, characters other than letters, digits, '.', '-', '_' as '_'. */
+void otkd_safe_filename(const char *in, char *out, size_t cap);
+
 /* Dispatch of a complete request (routes.c). */
 enum MHD_Result otkd_route(struct otkd_req *r);
 
@@ -129,6 +133,8 @@ enum MHD_Result otkd_api_pdevice_remove(struct otkd_req *r);
 enum MHD_Result otkd_api_devices_list(struct otkd_req *r);
 enum MHD_Result otkd_api_device_get(struct otkd_req *r);
 enum MHD_Result otkd_api_device_update(struct otkd_req *r);
+/* Verifies, stores and queues r->file for device d (api_devices.c). */
+enum MHD_Result otkd_flash_device(struct otkd_req *r, const struct otkd_device *d);
 enum MHD_Result otkd_api_device_claim(struct otkd_req *r);
 enum MHD_Result otkd_api_device_unclaim(struct otkd_req *r);
 enum MHD_Result otkd_api_provision(struct otkd_req *r);

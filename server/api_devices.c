@@ -8,6 +8,7 @@
 #include "json_out.h"
 #include "keys.h"
 #include "params.h"
+#include "verify.h"
 
 /* A device a token may see outside product paths: its user owns it, and a
  * product-bound token sees only that product's devices. */
@@ -77,6 +78,46 @@ static bool name_valid(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
 }
 
+/*
+ * Flash one device: the file (a .bin application or a bundle) is verified
+ * as a product upload is, without the product rules, for the device's
+ * platform when the cloud knows it; then stored and queued for the device
+ * protocol to deliver.  Particle's answer carries status (particle-cli
+ * checks it).
+ */
+enum MHD_Result otkd_flash_device(struct otkd_req *r, const struct otkd_device *d)
+{
+	struct otkd_store *st = r->srv->store;
+	char fname[OTKD_NAME_MAX];
+	otkd_safe_filename(r->file_name, fname, sizeof fname);
+	uint16_t platform = d->platform_id ? d->platform_id
+					   : (r->has_product ? r->product.platform_id : 0);
+	struct otkd_fw_expect e = { .filename = fname, .any_product = true,
+				    .platform_id = platform, .tmpdir = r->srv->tmp_dir };
+	struct otkd_fw_verified v;
+	char err[1024];
+	if (otkd_firmware_verify(r->file, r->file_len, &e, &v, err, sizeof err) < 0)
+		return otkd_reply_error(r, 400, "%s", err);
+	struct otkd_flash f = { .size = r->file_len, .is_bundle = v.is_bundle,
+				.queued_at = (int64_t)time(NULL), .queued_by = r->token.user_id };
+	snprintf(f.device_id, sizeof f.device_id, "%s", d->id);
+	snprintf(f.filename, sizeof f.filename, "%s", fname);
+	struct otkd_asset *assets;
+	size_t n;
+	int rc = otkd_fw_put_blobs(r->srv->cfg.data_dir, r->file, r->file_len, &v, f.sha256,
+				   f.app_sha256, &assets, &n);
+	otkd_fw_verified_free(&v);
+	if (rc == OTK_OK)
+		rc = st->ops->device_flash_add(st, &f, assets, n);
+	free(assets);
+	if (rc < 0)
+		return otkd_reply_store_error(r, rc);
+	return otkd_reply_json(r, 200, json_pack("{s:s,s:s,s:s,s:I}", "id", d->id, "status",
+						 "Update queued", "message", "The firmware is stored "
+						 "and goes to the device when it connects", "flash_id",
+						 (json_int_t)f.id));
+}
+
 enum MHD_Result otkd_api_device_update(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;
@@ -85,7 +126,7 @@ enum MHD_Result otkd_api_device_update(struct otkd_req *r)
 	if (!my_device(r, &d, &res))
 		return res;
 	if (r->file)
-		return otkd_reply_error(r, 400, "flashing one device is not supported yet");
+		return otkd_flash_device(r, &d);
 	const char *name = NULL;
 	int rc = otkd_param_str(r->params, "name", &name);
 	if (rc == OTK_ENOTFOUND)

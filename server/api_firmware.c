@@ -58,40 +58,9 @@ enum MHD_Result otkd_api_firmware_list(struct otkd_req *r)
 	return otkd_reply_json(r, 200, a);
 }
 
-/* Stores the upload's blobs: the file, the app, each asset. */
-static int put_blobs(struct otkd_req *r, const struct otkd_fw_verified *v,
-		     struct otkd_firmware *f, struct otkd_asset **assets, size_t *nassets)
-{
-	const char *root = r->srv->cfg.data_dir;
-	int rc = otkd_blob_put(root, r->file, r->file_len, f->sha256);
-	if (rc == OTK_OK)
-		rc = otkd_blob_put(root, v->app, v->app_len, f->app_sha256);
-	*assets = NULL;
-	*nassets = 0;
-	if (rc < 0 || !v->is_bundle)
-		return rc;
-	*assets = calloc(v->bundle.nassets + 1, sizeof **assets);
-	if (!*assets)
-		return OTK_ENOMEM;
-	for (size_t i = 0; rc == OTK_OK && i < v->bundle.nassets; i++) {
-		const struct otk_bundle_entry *e = &v->bundle.assets[i];
-		struct otkd_asset *a = &(*assets)[i];
-		snprintf(a->name, sizeof a->name, "%s", e->base);
-		a->size = e->len;
-		rc = otkd_blob_put(root, e->data, e->len, a->sha256);
-		/* The hash devices match on is the one the app declares. */
-		uint8_t h[32];
-		otk_asset_hash(e->data, e->len, h);
-		for (size_t k = 0; k < 32; k++)
-			snprintf(a->sha256 + 2 * k, 3, "%02x", h[k]);
-		(*nassets)++;
-	}
-	return rc;
-}
-
 /* The upload's file name as we keep and show it: the last path segment,
  * characters other than letters, digits, '.', '-', '_' as '_'. */
-static void safe_name(const char *in, char *out, size_t cap)
+void otkd_safe_filename(const char *in, char *out, size_t cap)
 {
 	const char *base = in ? otk_path_basename(in) : "";
 	size_t i = 0;
@@ -112,7 +81,7 @@ enum MHD_Result otkd_api_firmware_upload(struct otkd_req *r)
 	if (!r->file)
 		return otkd_reply_error(r, 400, "no firmware file: send it as a multipart file part");
 	char fname[OTKD_NAME_MAX];
-	safe_name(r->file_name, fname, sizeof fname);
+	otkd_safe_filename(r->file_name, fname, sizeof fname);
 	uint64_t version;
 	int rc = otkd_param_uint(r->params, "version", 65535, &version);
 	if (rc == OTK_ENOTFOUND)
@@ -176,7 +145,8 @@ enum MHD_Result otkd_api_firmware_upload(struct otkd_req *r)
 	size_t nassets;
 	/* Blobs first, then the row: a crash between leaves an unreferenced
 	 * blob, never a row without its file. */
-	rc = put_blobs(r, &v, &f, &assets, &nassets);
+	rc = otkd_fw_put_blobs(r->srv->cfg.data_dir, r->file, r->file_len, &v, f.sha256,
+			       f.app_sha256, &assets, &nassets);
 	otkd_fw_verified_free(&v);
 	if (rc == OTK_OK)
 		rc = st->ops->firmware_add(st, &f, assets, nassets);

@@ -149,6 +149,8 @@ enum MHD_Result otkd_api_pdevice_update(struct otkd_req *r)
 	enum MHD_Result res = MHD_NO;
 	if (!product_device(r, &d, &res))
 		return res;
+	if (r->file)
+		return otkd_flash_device(r, &d);
 	struct otkd_device_update u;
 	char err[256];
 	if (otkd_parse_device_update(r->params, &u, err, sizeof err) < 0)

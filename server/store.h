@@ -127,6 +127,19 @@ struct otkd_dos_module {
 	char sha256[OTKD_HASH_HEX];
 };
 
+/* Firmware queued for one device. */
+struct otkd_flash {
+	int64_t id;
+	char device_id[OTKD_DEVICE_ID_LEN + 1];
+	char filename[OTKD_NAME_MAX];
+	uint64_t size;
+	char sha256[OTKD_HASH_HEX];
+	char app_sha256[OTKD_HASH_HEX];
+	bool is_bundle;
+	int64_t queued_at;
+	int64_t queued_by;
+};
+
 /* Filters and paging for product device lists. */
 struct otkd_device_query {
 	int64_t product_id;
@@ -209,6 +222,10 @@ struct otkd_store_ops {
 	 * OTK_EEXIST when another device has the same key. */
 	int (*device_set_key)(struct otkd_store *s, const char *id, const char *algorithm,
 			      const char *pem, const char *fingerprint);
+	/* Queues firmware for one device with its assets, in one transaction;
+	 * sets f->id.  An earlier undelivered flash is replaced. */
+	int (*device_flash_add)(struct otkd_store *s, struct otkd_flash *f,
+				const struct otkd_asset *assets, size_t nassets);
 	/* Devices owned by user_id. */
 	int (*device_list_owned)(struct otkd_store *s, int64_t user_id, struct otkd_device **out,
 				 size_t *n);

@@ -687,6 +687,30 @@ static int sq_device_set_key(struct otkd_store *s, const char *id, const char *a
 	return rc;
 }
 
+static int sq_device_flash_add(struct otkd_store *s, struct otkd_flash *f,
+			       const struct otkd_asset *assets, size_t nassets)
+{
+	sqlite3 *db = acquire(s);
+	int rc = begin(db);
+	if (rc == OTK_OK)
+		rc = exec_(db, NULL, "DELETE FROM device_flash_queue WHERE device_id = ? AND "
+			   "delivered_at = 0", "s", f->device_id);
+	if (rc == OTK_OK)
+		rc = exec_(db, NULL, "INSERT INTO device_flash_queue(device_id, filename, size, "
+			   "sha256, app_sha256, is_bundle, queued_at, queued_by) VALUES(?,?,?,?,?,?,?,?)",
+			   "ssissiii", f->device_id, f->filename, (int64_t)f->size, f->sha256,
+			   f->app_sha256, (int64_t)f->is_bundle, f->queued_at, f->queued_by);
+	if (rc == OTK_OK)
+		f->id = sqlite3_last_insert_rowid(db);
+	for (size_t i = 0; rc == OTK_OK && i < nassets; i++)
+		rc = exec_(db, NULL, "INSERT INTO device_flash_assets(flash_id, name, sha256, size) "
+			   "VALUES(?,?,?,?)", "issi", f->id, assets[i].name, assets[i].sha256,
+			   (int64_t)assets[i].size);
+	rc = finish(db, rc);
+	release(s, db);
+	return rc;
+}
+
 static int sq_device_list_owned(struct otkd_store *s, int64_t user_id, struct otkd_device **out,
 				size_t *n)
 {
@@ -1116,6 +1140,7 @@ static const struct otkd_store_ops sqlite_ops = {
 	.device_unclaim = sq_device_unclaim,
 	.device_rename = sq_device_rename,
 	.device_set_key = sq_device_set_key,
+	.device_flash_add = sq_device_flash_add,
 	.device_list_owned = sq_device_list_owned,
 	.group_list = sq_group_list,
 	.group_add = sq_group_add,

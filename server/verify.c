@@ -9,6 +9,8 @@
 #include "otk/platform.h"
 #include "otk/sha256.h"
 
+#include "blob.h"
+#include "store.h"
 #include "verify.h"
 
 static void hex(const uint8_t *h, size_t n, char *out)
@@ -52,29 +54,35 @@ static int check_app(const char *label, const uint8_t *buf, size_t len,
 			 otk_function_name(m.prefix.function));
 		return OTK_EINVAL;
 	}
-	if (m.prefix.platform != e->platform_id) {
+	uint16_t plat_id = e->platform_id ? e->platform_id : m.prefix.platform;
+	if (m.prefix.platform != plat_id) {
 		const struct otk_platform *have = otk_platform_by_id(m.prefix.platform);
-		const struct otk_platform *want = otk_platform_by_id(e->platform_id);
-		snprintf(err, errlen, "%s: built for platform %u (%s) but the product's platform "
+		const struct otk_platform *want = otk_platform_by_id(plat_id);
+		snprintf(err, errlen, "%s: built for platform %u (%s) but the %s's platform "
 			 "is %u (%s)", label, m.prefix.platform, have ? have->name : "unknown",
-			 e->platform_id, want ? want->name : "unknown");
+			 e->any_product ? "device" : "product", plat_id, want ? want->name : "unknown");
 		return OTK_EUPD_PLATFORM;
 	}
-	if (!m.has_product) {
+	if (!otk_platform_by_id(plat_id)) {
+		snprintf(err, errlen, "%s: built for unknown platform %u", label, plat_id);
+		return OTK_EUPD_PLATFORM;
+	}
+	/* One device's flash: any product data will do. */
+	if (!e->any_product && !m.has_product) {
 		snprintf(err, errlen, "%s: no product id and version in the module suffix", label);
 		return OTK_EINVAL;
 	}
-	if (m.product_id != e->product_id) {
+	if (!e->any_product && m.product_id != e->product_id) {
 		snprintf(err, errlen, "%s: product id in the module is %u, not this product's %u",
 			 label, m.product_id, e->product_id);
 		return OTK_EINVAL;
 	}
-	if (m.product_version != e->version) {
+	if (!e->any_product && m.product_version != e->version) {
 		snprintf(err, errlen, "%s: product version in the module is %u but the version "
 			 "field is %u", label, m.product_version, e->version);
 		return OTK_EINVAL;
 	}
-	const struct otk_platform *plat = otk_platform_by_id(e->platform_id);
+	const struct otk_platform *plat = otk_platform_by_id(plat_id);
 	uint32_t max = plat ? otk_platform_user_max_size(plat) : 0;
 	if (max && len > max) {
 		snprintf(err, errlen, "%s: %zu bytes, over the %s user part limit of %u bytes",
@@ -188,7 +196,7 @@ static int check_bundle(const uint8_t *data, size_t len, const struct otkd_fw_ex
 		return d.rc;
 	if (b->nassets) {
 		struct otk_bundle_fit fit;
-		rc = otk_bundle_check_fit(b, e->platform_id, true, &fit);
+		rc = otk_bundle_check_fit(b, m.prefix.platform, true, &fit);
 		if (rc == OTK_ERANGE && fit.over_single) {
 			snprintf(err, errlen, "%s: asset %s is %zu bytes as a compressed asset module, "
 				 "over the single asset limit of %u bytes", e->filename,
@@ -203,7 +211,7 @@ static int check_bundle(const uint8_t *data, size_t len, const struct otkd_fw_ex
 		}
 		if (rc == OTK_EUNSUPPORTED) {
 			snprintf(err, errlen, "%s: platform %u has no asset storage", e->filename,
-				 e->platform_id);
+				 m.prefix.platform);
 			return rc;
 		}
 		if (rc < 0) {
@@ -229,11 +237,13 @@ int otkd_firmware_verify(const uint8_t *data, size_t len, const struct otkd_fw_e
 			 struct otkd_fw_verified *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	if (e->version == 0 || e->version > 65535) {
+	if (e->any_product) {
+		/* no version rules for one device's flash */
+	} else if (e->version == 0 || e->version > 65535) {
 		snprintf(err, errlen, "%s: version %u is outside 1..65535", e->filename, e->version);
 		return OTK_ERANGE;
 	}
-	if (e->version <= e->max_existing) {
+	if (!e->any_product && e->version <= e->max_existing) {
 		snprintf(err, errlen, "%s: version %u is not higher than the existing version %u",
 			 e->filename, e->version, e->max_existing);
 		return OTK_ERANGE;
@@ -257,4 +267,34 @@ void otkd_fw_verified_free(struct otkd_fw_verified *v)
 	if (v->is_bundle)
 		otk_bundle_free(&v->bundle);
 	memset(v, 0, sizeof *v);
+}
+
+int otkd_fw_put_blobs(const char *root, const uint8_t *file, size_t len,
+		      const struct otkd_fw_verified *v, char file_sha[65], char app_sha[65],
+		      struct otkd_asset **assets, size_t *nassets)
+{
+	int rc = otkd_blob_put(root, file, len, file_sha);
+	if (rc == OTK_OK)
+		rc = otkd_blob_put(root, v->app, v->app_len, app_sha);
+	*assets = NULL;
+	*nassets = 0;
+	if (rc < 0 || !v->is_bundle)
+		return rc;
+	*assets = calloc(v->bundle.nassets + 1, sizeof **assets);
+	if (!*assets)
+		return OTK_ENOMEM;
+	for (size_t i = 0; rc == OTK_OK && i < v->bundle.nassets; i++) {
+		const struct otk_bundle_entry *x = &v->bundle.assets[i];
+		struct otkd_asset *a = &(*assets)[i];
+		snprintf(a->name, sizeof a->name, "%s", x->base);
+		a->size = x->len;
+		rc = otkd_blob_put(root, x->data, x->len, a->sha256);
+		/* Raw assets are blobs by their SHA-256; the hash devices match on is
+		 * the one the app declares (an asset module's own HASH). */
+		uint8_t h[OTK_SHA256_LEN];
+		otk_asset_hash(x->data, x->len, h);
+		hex(h, OTK_SHA256_LEN, a->sha256);
+		(*nassets)++;
+	}
+	return rc;
 }

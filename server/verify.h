@@ -19,7 +19,8 @@
 
 struct otkd_fw_expect {
 	const char *filename;     /* the upload's file name, for messages */
-	uint16_t platform_id;
+	bool any_product;         /* one device's flash: no product id/version checks */
+	uint16_t platform_id;     /* 0 (with any_product): the module's own, when known */
 	uint16_t product_id;
 	uint32_t version;         /* the version field of the request */
 	uint32_t max_existing;    /* highest version already stored, 0 when none */
@@ -41,5 +42,15 @@ struct otkd_fw_verified {
 int otkd_firmware_verify(const uint8_t *data, size_t len, const struct otkd_fw_expect *e,
 			 struct otkd_fw_verified *out, char *err, size_t errlen);
 void otkd_fw_verified_free(struct otkd_fw_verified *v);
+
+struct otkd_asset;
+/*
+ * Stores a verified upload's blobs under root: the file (file_sha), the
+ * application (app_sha) and each asset of a bundle (*assets, malloc'd,
+ * with the hash the app declares for it).  OTK_OK or the failing code.
+ */
+int otkd_fw_put_blobs(const char *root, const uint8_t *file, size_t len,
+		      const struct otkd_fw_verified *v, char file_sha[65], char app_sha[65],
+		      struct otkd_asset **assets, size_t *nassets);
 
 #endif

@@ -338,6 +338,16 @@ st=$(req PUT /v1/devices/$MY "$T" -d "name=no spaces")
 [[ $st == 400 ]] && ok "bad name refused" || bad "bad name: $st"
 req GET /v1/devices "$T" >/dev/null
 [[ $(json '[d["id"] for d in j]') == "['$MY']" ]] && ok "GET /v1/devices lists the claimed device" || bad "devices: $(cat body.json)"
+st=$(req PUT /v1/devices/$MY "$T" -F file=@crc.bin)
+[[ $st == 400 ]] && has "flash one device: bad CRC refused" body.json "crc.bin: CRC mismatch"
+st=$(req PUT /v1/devices/$MY "$T" -F file=@b2.zip -F file_type=binary)
+[[ $st == 200 ]] && [[ $(json 'j["status"]') == "Update queued" ]] && ok "flash one device: a bundle is queued" || bad "flash: $st $(cat body.json)"
+sqlite3 data/otakitd.db "SELECT count(*) FROM device_flash_assets a JOIN device_flash_queue q ON q.id = a.flash_id WHERE q.device_id = '$MY'" >fa.txt
+has "flash one device: the bundle's assets are listed" fa.txt "^2$"
+st=$(req PUT /v1/products/1234/devices/0123456789abcdef01234503 "$T" -F file=@argon.bin)
+[[ $st == 400 ]] && has "flash a product device: another platform refused" body.json "argon.bin: built for platform 12 \(argon\) but the device.s platform is 32"
+st=$(req PUT /v1/products/1234/devices/0123456789abcdef01234503 "$T" -F file=@other.bin)
+[[ $st == 200 ]] && ok "flash a product device: any product data will do" || bad "product device flash: $st $(cat body.json)"
 st=$(req DELETE /v1/devices/$MY "$T")
 [[ $st == 200 ]] && [[ $(req GET /v1/devices/$MY "$T") == 404 ]] && ok "release a device" || bad "unclaim: $st"
 

@@ -76,6 +76,12 @@ pt device rename $DEV shelf_1
 [[ $? == 0 ]] && has "device rename" out.txt "renamed device $DEV to: shelf_1"
 pt list
 has "list shows the new name" out.txt "shelf_1 \[$DEV\]"
+head -c 3000 /dev/urandom >app.body
+"$CLI" binary create app.body --platform p2 --depends system:1:5600 -o app.bin -f >/dev/null
+pt flash $DEV app.bin
+[[ $? == 0 ]] && has "particle flash DEVICE app.bin (cloud)" out.txt "Flash success"
+sqlite3 data/otakitd.db "SELECT filename, size FROM device_flash_queue WHERE device_id = '$DEV'" >q.txt 2>&1
+has "the file is queued for the device" q.txt "^app.bin\|$(stat -c %s app.bin)$"
 pt device remove $DEV --yes
 [[ $? == 0 ]] && ok "device remove"
 pt list
