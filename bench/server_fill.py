@@ -23,7 +23,7 @@ def call(method, path, body=b"", headers=None):
     r = conn.getresponse()
     data = r.read()
     if r.status != 200:
-        sys.exit(f"{method} {path}: {r.status} {data[:200]!r}")
+        sys.exit(f"{method} {path}: {r.status} {data[:300]!r}")
     return data
 
 

@@ -282,8 +282,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				 "bytes", r->body_max);
 			return MHD_YES;
 		}
-		if (r->pp)
-			return MHD_post_process(r->pp, upload_data, n) == MHD_YES ? MHD_YES : MHD_NO;
+		if (r->pp) {
+			if (MHD_post_process(r->pp, upload_data, n) != MHD_YES && !r->body_status) {
+				/* Said to the client rather than dropping the connection. */
+				r->body_status = 400;
+				snprintf(r->body_err, sizeof r->body_err, "malformed form or multipart "
+					 "body (at byte %zu)", r->body_len);
+			}
+			return MHD_YES;
+		}
 		if (!r->is_json)
 			return MHD_YES; /* a body nobody reads: counted, dropped */
 		char *p = realloc(r->raw, r->raw_len + n + 1);
