@@ -34,14 +34,18 @@ struct otkd_config {
 	unsigned request_time_s;   /* longest a request may take to arrive */
 	unsigned max_connections;
 	int64_t token_lifetime_s;  /* default for /oauth/token */
+	unsigned login_failures;   /* failed password grants per name ... */
+	unsigned login_window_s;   /* ... within this many seconds before 429 */
 };
 
 struct otkd_bus;
+struct otkd_throttle;
 
 struct otkd_server {
 	struct otkd_config cfg;
 	struct otkd_store *store;
 	struct otkd_bus *bus;      /* event streams */
+	struct otkd_throttle *logins; /* failed password grants per user name */
 	char *tmp_dir;             /* DIR/tmp: uploads being checked */
 	struct MHD_Daemon *mhd;
 	atomic_int active;         /* requests in flight */

@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "params.h"
 #include "routes.h"
+#include "throttle.h"
 
 /* Public OAuth clients: their secrets ship inside Particle's own tools, so
  * they name the tool rather than prove anything (spec 06: particle:particle;
@@ -66,12 +67,19 @@ enum MHD_Result otkd_api_oauth_token(struct otkd_req *r)
 	if (rc == OTK_EINVAL)
 		return otkd_reply_oauth_error(r, 400, "invalid_request",
 					      "expires_in must be a number of seconds (0: never)");
+	int64_t now = (int64_t)time(NULL);
+	if (!otkd_throttle_allows(r->srv->logins, username, now))
+		return otkd_reply_oauth_error(r, 429, "too_many_requests",
+					      "Too many failed logins for this user: try again later");
 	struct otkd_user u;
 	rc = st->ops->user_by_name(st, username, &u);
 	if (rc < 0 && rc != OTK_ENOTFOUND)
 		return otkd_reply_store_error(r, rc);
-	if (rc == OTK_ENOTFOUND || !otkd_password_verify(u.password_hash, password))
+	if (rc == OTK_ENOTFOUND || !otkd_password_verify(u.password_hash, password)) {
+		otkd_throttle_failed(r->srv->logins, username, now);
 		return otkd_reply_oauth_error(r, 400, "invalid_grant", "User credentials are invalid");
+	}
+	otkd_throttle_succeeded(r->srv->logins, username);
 	struct otkd_token t = { 0 };
 	char text[OTKD_TOKEN_HEX];
 	otkd_token_new(text, t.hash);

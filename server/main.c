@@ -24,6 +24,7 @@
 #include "device_os.h"
 #include "events.h"
 #include "routes.h"
+#include "throttle.h"
 #include "store.h"
 
 static const char usage_text[] =
@@ -207,8 +208,11 @@ static int serve(struct otkd_config *cfg, const char *access_log)
 	}
 	pthread_mutex_init(&s.log_mu, NULL);
 	s.bus = otkd_bus_new(15);
-	if (!s.bus) {
+	s.logins = otkd_throttle_new(cfg->login_failures, cfg->login_window_s);
+	if (!s.bus || !s.logins) {
 		fprintf(stderr, "otakitd: cannot start the event bus\n");
+		otkd_bus_free(s.bus);
+		otkd_throttle_free(s.logins);
 		pthread_mutex_destroy(&s.log_mu);
 		goto out;
 	}
@@ -225,6 +229,7 @@ static int serve(struct otkd_config *cfg, const char *access_log)
 		status = 0;
 	}
 	otkd_bus_free(s.bus);
+	otkd_throttle_free(s.logins);
 	if (s.log != stdout)
 		fclose(s.log);
 	pthread_mutex_destroy(&s.log_mu);
@@ -273,6 +278,8 @@ int main(int argc, char **argv)
 		.request_time_s = 300,
 		.max_connections = 1000,
 		.token_lifetime_s = 90ll * 24 * 3600,
+		.login_failures = 5,
+		.login_window_s = 60,
 	};
 	const char *access_log = NULL;
 	size_t n;

@@ -43,8 +43,16 @@ sleep 2.1
 [[ $(req GET /v1/user "$T1") == 401 ]] && ok "expired token is refused" || bad "expired token accepted"
 sqlite3 data/otakitd.db "SELECT count(*) FROM tokens WHERE instr(lower(hex(token_hash)), '$T1') > 0 OR scopes = '$T1'" >cnt.txt 2>&1
 has "tokens are stored hashed" cnt.txt "^0$"
+# Failed logins: 5 per user name a minute, then 429 even with the right password.
+od_user carol 'carol-password'
+for i in 1 2 3 4; do req POST /oauth/token "" -u particle:particle -d grant_type=password -d username=carol -d password=wrong >/dev/null; done
+st=$(req POST /oauth/token "" -u particle:particle -d grant_type=password -d username=carol -d password=wrong)
+[[ $st == 400 ]] && ok "fifth failed login: still 400" || bad "fifth failed login: $st"
+st=$(req POST /oauth/token "" -u particle:particle -d grant_type=password -d username=carol -d password=carol-password)
+[[ $st == 429 ]] && [[ $(json 'j["error"]') == too_many_requests ]] && ok "after 5 failures: 429, even with the right password" || bad "throttle: $st $(cat body.json)"
 T=$(od_token alice alice-password)
 TB=$(od_token bob bob-password)
+[[ ${#T} == 40 ]] && ok "other users are not throttled" || bad "alice throttled"
 [[ $(req GET /v1/products "") == 401 ]] && ok "no token: 401" || bad "no token"
 
 # --- limits and errors ----------------------------------------------------------
