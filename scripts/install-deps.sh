@@ -8,7 +8,8 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       zlib1g-dev libssl-dev libzip-dev libjansson-dev libcmocka-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils
       python3 zip unzip srecord
-      libmicrohttpd-dev libsodium-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev"
+      libmicrohttpd-dev libsodium-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev
+      libcoap3-bin gnutls-bin"
 # Node.js and npm are only needed for the interoperability tests and the
 # benchmark (Particle's tools come from npm); some machines already have a
 # Node.js build that ships its own npm, and Debian's npm conflicts with it.
