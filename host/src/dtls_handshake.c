@@ -393,6 +393,14 @@ int otk_dtls_input(struct otk_dtls *s, const uint8_t *dgram, size_t len, uint64_
 			authed++;
 		switch (r.type) {
 		case CT_HANDSHAKE:
+			/*
+			 * The stateless HelloVerifyRequest reused the first hello's record
+			 * number (RFC 6347 4.2.1); continue from the cookie hello's, so
+			 * the client's replay window does not drop our ServerHello.
+			 */
+			if (s->server && s->hs == ST_CLIENT_HELLO && r.epoch == 0 &&
+			    r.seq > s->write_seq[0])
+				s->write_seq[0] = r.seq;
 			if (s->state == OTK_DTLS_ESTABLISHED && r.epoch > 0 && r.len >= 1 &&
 			    r.data[0] == HS_CLIENT_HELLO && s->server) {
 				/* renegotiation is not part of the profile */
