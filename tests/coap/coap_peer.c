@@ -9,8 +9,8 @@
  *       GET /sep        empty ACK, then a separate CON 2.05 "separate", retransmitted until ACKed
  *       GET /big        1500 bytes (i % 251) in Block2 blocks of the size the client asks (max 1024)
  *       PUT /up         Block1 upload; 2.31 per block, 2.04 at the end; GET /up returns it
- *   otk-coap-peer get HOST PORT PATH [non] [query Q] [szx N]
- *       One GET (CON unless "non"); follows Block2 with block size 2^(N+4);
+ *   otk-coap-peer get HOST PORT PATH [non] [post] [query Q] [szx N]
+ *       One GET (POST with "post"; CON unless "non"); follows Block2 with block size 2^(N+4);
  *       writes the payload to stdout and "<type> <code>" of the last reply to stderr.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -241,7 +241,7 @@ static int run_server(const char *portfile, int seconds)
 /* ---- client ---- */
 
 static int run_get(const char *host, int port, const char *path, const char *query, int non,
-		   int szx)
+		   int szx, uint8_t method)
 {
 	struct sockaddr_in me, to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct otk_coap_rel rel;
@@ -261,7 +261,7 @@ static int run_get(const char *host, int port, const char *path, const char *que
 		struct otk_coap_msg rm;
 		int done = 0, more = 0;
 
-		otk_coap_begin(&w, req, sizeof(req), non ? OTK_COAP_NON : OTK_COAP_CON, OTK_COAP_GET,
+		otk_coap_begin(&w, req, sizeof(req), non ? OTK_COAP_NON : OTK_COAP_CON, method,
 			       otk_coap_rel_next_mid(&rel), &tok, 1);
 		otk_coap_add_path(&w, path);
 		if (query)
@@ -354,17 +354,20 @@ int main(int argc, char **argv)
 		return run_server(argv[2], argc > 3 ? atoi(argv[3]) : 60);
 	if (argc >= 5 && !strcmp(argv[1], "get")) {
 		int non = 0, szx = -1;
+		uint8_t method = OTK_COAP_GET;
 		const char *query = NULL;
 		for (int i = 5; i < argc; i++) {
 			if (!strcmp(argv[i], "non"))
 				non = 1;
+			else if (!strcmp(argv[i], "post"))
+				method = OTK_COAP_POST;
 			else if (!strcmp(argv[i], "query") && i + 1 < argc)
 				query = argv[++i];
 			else if (!strcmp(argv[i], "szx") && i + 1 < argc)
 				szx = atoi(argv[++i]);
 		}
-		return run_get(argv[2], atoi(argv[3]), argv[4], query, non, szx);
+		return run_get(argv[2], atoi(argv[3]), argv[4], query, non, szx, method);
 	}
-	fprintf(stderr, "usage: otk-coap-peer server PORTFILE [SECONDS] | get HOST PORT PATH [non] [query Q] [szx N]\n");
+	fprintf(stderr, "usage: otk-coap-peer server PORTFILE [SECONDS] | get HOST PORT PATH [non] [post] [query Q] [szx N]\n");
 	return 2;
 }
