@@ -498,6 +498,34 @@ static void test_handshake_state_machine(void **state)
 	assert_int_equal(otk_dtls_state(p->srv), OTK_DTLS_FAILED);
 	assert_int_equal(otk_dtls_alert(p->srv), 10);
 	pair_free(p);
+
+	/* a ClientKeyExchange point off the curve (invalid-curve attack): illegal_parameter */
+	p = pair_new(OTK_DTLS_PARTICLE);
+	p->cli = otk_dtls_client_new(&p->ccfg);
+	otk_dtls_start(p->cli, p->now, &p->cio);
+	run(p, 0, false, false, 4);
+	memcpy(d, p->cs.out.d[0], p->cs.out.n[0]);
+	size_t r2 = 13 + (size_t)(d[11] << 8 | d[12]);
+	assert_int_equal(d[r2 + 13], 16);
+	assert_int_equal(d[r2 + 13 + 12], 65);
+	d[r2 + 13 + 12 + 65] ^= 0x01; /* last byte of y */
+	otk_dtls_input(p->srv, d, p->cs.out.n[0], p->now, &p->sio);
+	assert_int_equal(otk_dtls_state(p->srv), OTK_DTLS_FAILED);
+	assert_int_equal(otk_dtls_alert(p->srv), 47);
+	pair_free(p);
+
+	/* a client key that is not a P-256 SubjectPublicKeyInfo: bad_certificate */
+	p = pair_new(OTK_DTLS_PARTICLE);
+	p->cli = otk_dtls_client_new(&p->ccfg);
+	otk_dtls_start(p->cli, p->now, &p->cio);
+	run(p, 0, false, false, 4);
+	memcpy(d, p->cs.out.d[0], p->cs.out.n[0]);
+	assert_int_equal(d[13], 11);
+	d[13 + 12 + 3 + 20] ^= 0x01; /* inside the curve OID */
+	otk_dtls_input(p->srv, d, p->cs.out.n[0], p->now, &p->sio);
+	assert_int_equal(otk_dtls_alert(p->srv), 42);
+	assert_int_equal(p->lookups, 0);
+	pair_free(p);
 }
 
 static void test_save_load(void **state)
