@@ -28,6 +28,8 @@
 #define BUCKETS 4096
 /* sessions that never finish their handshake are dropped after this */
 #define HANDSHAKE_LIFETIME_MS 120000u
+/* established sessions idle this long leave memory (saved; restored by CID on use) */
+#define IDLE_EVICT_MS (30u * 60u * 1000u)
 
 struct dev_session {
 	struct otkd_udp *u;
@@ -37,8 +39,9 @@ struct dev_session {
 	socklen_t alen;
 	uint8_t cid[OTK_DTLS_CID_LEN];
 	bool has_cid, saved_once;
+	bool in_addr;           /* reachable by address (a newer session may own it) */
 	char device_id[OTKD_DEVICE_ID_LEN + 1];
-	uint64_t created;
+	uint64_t created, last_heard;
 	struct dev_session *next_cid, *next_addr;
 	struct dev_session *prev_all, *next_all;
 };
@@ -99,6 +102,9 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 static void unlink_addr(struct otkd_udp *u, struct dev_session *s)
 {
 	uint8_t k[20];
+	if (!s->in_addr)
+		return;
+	s->in_addr = false;
 	struct dev_session **pp = &u->by_addr[hash(k, addr_key(&s->addr, k))];
 	for (; *pp; pp = &(*pp)->next_addr)
 		if (*pp == s) {
@@ -107,12 +113,19 @@ static void unlink_addr(struct otkd_udp *u, struct dev_session *s)
 		}
 }
 
+static struct dev_session *find_addr(struct otkd_udp *u, const struct sockaddr_storage *a);
+
 static void link_addr(struct otkd_udp *u, struct dev_session *s)
 {
 	uint8_t k[20];
 	unsigned h = hash(k, addr_key(&s->addr, k));
+	/* one session per address: a newer one takes the address over */
+	struct dev_session *old = find_addr(u, &s->addr);
+	if (old)
+		unlink_addr(u, old);
 	s->next_addr = u->by_addr[h];
 	u->by_addr[h] = s;
+	s->in_addr = true;
 }
 
 static void link_cid(struct otkd_udp *u, struct dev_session *s)
@@ -170,11 +183,10 @@ static struct dev_session *session_add(struct otkd_udp *u, const struct sockaddr
 	s->u = u;
 	s->addr = *a;
 	s->alen = alen;
-	s->created = now_ms();
+	s->created = s->last_heard = now_ms();
 	uint16_t mid;
 	RAND_bytes((uint8_t *)&mid, sizeof(mid));
 	otk_coap_rel_init(&s->rel, mid);
-	link_addr(u, s);
 	s->next_all = u->all;
 	if (u->all)
 		u->all->prev_all = s;
@@ -306,6 +318,16 @@ static void datagram(struct otkd_udp *u, const uint8_t *d, size_t n,
 			return;
 	} else {
 		s = find_addr(u, a);
+		/*
+		 * A ClientHello from the address of an established session: the
+		 * device lost its session and starts again.  The old session stays
+		 * reachable by its CID only.
+		 */
+		if (s && otk_dtls_state(s->dtls) == OTK_DTLS_ESTABLISHED && n > 25 && d[0] == 22 &&
+		    d[3] == 0 && d[4] == 0 && d[13] == 1) {
+			unlink_addr(u, s);
+			s = NULL;
+		}
 	}
 	if (!s) {
 		uint8_t reply[256], ak[20];
@@ -326,25 +348,29 @@ static void datagram(struct otkd_udp *u, const uint8_t *d, size_t n,
 			session_free(u, s);
 			return;
 		}
+		link_addr(u, s);
 	}
 	bool was_established = otk_dtls_state(s->dtls) == OTK_DTLS_ESTABLISHED;
 	struct sockaddr_storage old = s->addr;
 	socklen_t old_len = s->alen;
+	bool old_in = s->in_addr;
 	bool moved = !same_addr(&s->addr, a);
 	if (moved) {
 		/* answer to where it came from; keep it only if it authenticates */
 		unlink_addr(u, s);
 		s->addr = *a;
 		s->alen = alen;
-		link_addr(u, s);
 	}
 	struct otk_dtls_io io = io_of(s);
 	int rc = otk_dtls_input(s->dtls, d, n, now_ms(), &io);
-	if (moved && rc <= 0 && was_established) {
-		unlink_addr(u, s);
+	if (moved && (rc > 0 || !was_established)) {
+		link_addr(u, s);
+	} else if (moved) {
+		/* not authenticated: the session stays where it was */
 		s->addr = old;
 		s->alen = old_len;
-		link_addr(u, s);
+		if (old_in)
+			link_addr(u, s);
 		if (restored)
 			session_free(u, s);
 		return;
@@ -353,6 +379,8 @@ static void datagram(struct otkd_udp *u, const uint8_t *d, size_t n,
 		session_free(u, s); /* a CID we know, but records that do not authenticate */
 		return;
 	}
+	if (restored)
+		link_addr(u, s);
 	if (moved && rc > 0)
 		fprintf(stderr, "otakitd: udp: device %s moved (CID, %s)\n", s->device_id,
 			otk_dtls_moved(s->dtls) ? "type 253" : "type 25");
@@ -368,6 +396,8 @@ static void datagram(struct otkd_udp *u, const uint8_t *d, size_t n,
 		s->has_cid = true;
 		link_cid(u, s);
 	}
+	if (rc > 0)
+		s->last_heard = now_ms();
 	if (otk_dtls_state(s->dtls) == OTK_DTLS_ESTABLISHED) {
 		if (!was_established)
 			fprintf(stderr, "otakitd: udp: device %s: handshake complete\n", s->device_id);
@@ -382,8 +412,13 @@ static void timers(struct otkd_udp *u)
 	struct dev_session *next;
 	for (struct dev_session *s = u->all; s; s = next) {
 		next = s->next_all;
-		if (otk_dtls_state(s->dtls) != OTK_DTLS_HANDSHAKE)
+		if (otk_dtls_state(s->dtls) == OTK_DTLS_ESTABLISHED) {
+			if (now - s->last_heard > IDLE_EVICT_MS) {
+				save(s);
+				session_free(u, s);
+			}
 			continue;
+		}
 		struct otk_dtls_io io = io_of(s);
 		if (otk_dtls_poll(s->dtls, now, &io) < 0 || now - s->created > HANDSHAKE_LIFETIME_MS)
 			session_free(u, s);

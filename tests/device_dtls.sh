@@ -93,6 +93,13 @@ else
 	ok "reused record numbers are dropped (replay window)"
 fi
 
+# a device that lost its session starts again from the same address and port
+LP=$(free_port)
+for i in 1 2; do
+	timeout 60 "$client" 127.0.0.1 "$UP" dev.key.pem server.pub.der --port "$LP" --hello >same$i.out 2>&1
+	has "new handshake $i from one address and port" same$i.out '^coap: ACK 2\.04$'
+done
+
 od_stop
 mv otakitd.err otakitd.err.1
 start

@@ -6,6 +6,7 @@
  *     --no-cid                 do not offer the Connection ID extension
  *     --save FILE              write the established session into FILE
  *     --load FILE              resume the session in FILE: no handshake
+ *     --port N                 send from this local port (default: any)
  *     --rebind                 send the payload from a new socket (new source port)
  *     --move                   mark the first record as a type-253 "moved" record
  *     --hello                  send a CoAP CON POST /h and wait for its ACK
@@ -39,6 +40,7 @@ static uint8_t got[2048];
 static size_t got_len;
 static int ngot;
 static int move_next;
+static int local_port;
 
 static uint64_t now_ms(void)
 {
@@ -71,7 +73,11 @@ static int new_socket(void)
 {
 	struct sockaddr_in me = { .sin_family = AF_INET };
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	int one = 1;
 	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	me.sin_port = htons((uint16_t)local_port);
+	local_port = 0; /* --rebind takes a new port */
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (s < 0 || bind(s, (struct sockaddr *)&me, sizeof(me)) != 0) {
 		perror("otk-dtls-client: socket");
 		exit(1);
@@ -152,6 +158,9 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--send") && v) {
 			text = v;
+			i++;
+		} else if (!strcmp(a, "--port") && v) {
+			local_port = atoi(v);
 			i++;
 		} else if (!strcmp(a, "--wait") && v) {
 			wait_s = atoi(v);
