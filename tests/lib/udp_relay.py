@@ -2,14 +2,17 @@
 """A UDP relay for fault tests of the device endpoint (loopback only).
 
 udp_relay.py LISTEN_PORTFILE SERVER_PORT [--drop N,N..] [--dup N,N..]
-             [--swap N,N..] [--rebind-after N] [--seconds S]
+             [--swap N,N..] [--rebind-after N] [--rebind-after-handshake]
+             [--seconds S]
 
 Datagrams from the client (the last address that sent one) go to
 127.0.0.1:SERVER_PORT and back.  Datagrams are numbered from 1 in both
 directions together; --drop loses those numbers, --dup sends them twice,
 --swap holds each of them back and sends it after the next one (reordering),
 --rebind-after N sends to the server from a new socket (a new source port,
-as a NAT rebinding does) from datagram N+1 on.  Stops after --seconds (60).
+as a NAT rebinding does) from datagram N+1 on; --rebind-after-handshake does
+that for the first client datagram after the server's last flight (a
+datagram starting with a ChangeCipherSpec record).  Stops after --seconds (60).
 """
 import argparse
 import select
@@ -24,6 +27,7 @@ p.add_argument("--drop", default="")
 p.add_argument("--dup", default="")
 p.add_argument("--swap", default="")
 p.add_argument("--rebind-after", type=int, default=0)
+p.add_argument("--rebind-after-handshake", action="store_true")
 p.add_argument("--seconds", type=float, default=60)
 a = p.parse_args()
 nums = lambda s: {int(x) for x in s.split(",") if x}
@@ -43,6 +47,7 @@ client = None
 n = 0
 held = []
 rebound = False
+server_done = False
 end = time.monotonic() + a.seconds
 while time.monotonic() < end:
     r, _, _ = select.select([front, back], [], [], 0.2)
@@ -56,7 +61,10 @@ while time.monotonic() < end:
             if s is not back or client is None:
                 continue
             out, dest = front, client
-        if a.rebind_after and n > a.rebind_after and not rebound and s is front:
+            if data[:1] == b"\x14":
+                server_done = True
+        want = (a.rebind_after and n > a.rebind_after) or (a.rebind_after_handshake and server_done)
+        if want and not rebound and s is front:
             back.close()
             back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             back.bind(("127.0.0.1", 0))
