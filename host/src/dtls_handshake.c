@@ -407,11 +407,26 @@ int otk_dtls_input(struct otk_dtls *s, const uint8_t *dgram, size_t len, uint64_
 				dtls_send_alert(s, 1, AL_NO_RENEGOTIATION, io);
 				break;
 			}
+			if (s->state == OTK_DTLS_ESTABLISHED) {
+				/*
+				 * Only a repeated last flight of the peer matters now (ours
+				 * was lost).  Unauthenticated epoch-0 bytes must never end an
+				 * established session, so nothing here is fatal.
+				 */
+				if (s->server && !resent && s->nflight && r.len >= HS_HDR &&
+				    (r.epoch > 0 || r.data[0] != HS_CLIENT_HELLO)) {
+					resent = true;
+					dtls_flight_send(s, io);
+				}
+				break;
+			}
 			rc = handshake_record(s, r.data, r.len, now_ms, io, &resent);
 			if (rc < 0)
 				return rc;
 			break;
 		case CT_CCS:
+			if (s->state == OTK_DTLS_ESTABLISHED)
+				break; /* part of a repeated flight, or noise */
 			if (r.epoch != 0 || r.len != 1 || r.data[0] != 1)
 				return dtls_fail(s, AL_DECODE_ERROR, OTK_EDTLS_FORMAT, io);
 			if (s->hs == ST_DONE)

@@ -455,7 +455,17 @@ static void test_forged_records(void **state)
 	static const uint8_t alert[] = { 21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 9, 0, 2, 2, 40 };
 	otk_dtls_input(p->srv, alert, sizeof(alert), p->now, &p->sio);
 	assert_int_equal(otk_dtls_state(p->srv), OTK_DTLS_ESTABLISHED);
-	/* a new ClientHello in the session: no renegotiation (warning alert), session goes on */
+	/* unauthenticated handshake and ChangeCipherSpec noise cannot end it either */
+	static const uint8_t junk_hs[] = { 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 9, 0, 3, 11, 0, 9 };
+	static const uint8_t junk_ccs[] = { 20, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 9, 0, 2, 7, 7 };
+	otk_dtls_input(p->srv, junk_hs, sizeof(junk_hs), p->now, &p->sio);
+	otk_dtls_input(p->srv, junk_ccs, sizeof(junk_ccs), p->now, &p->sio);
+	otk_dtls_input(p->cli, junk_hs, sizeof(junk_hs), p->now, &p->cio);
+	otk_dtls_input(p->cli, junk_ccs, sizeof(junk_ccs), p->now, &p->cio);
+	assert_int_equal(otk_dtls_state(p->srv), OTK_DTLS_ESTABLISHED);
+	assert_int_equal(otk_dtls_state(p->cli), OTK_DTLS_ESTABLISHED);
+	q_clear(&p->ss.out);
+	q_clear(&p->cs.out);
 	q_clear(&recs);
 	exchange(p);
 	pair_free(p);
