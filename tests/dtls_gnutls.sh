@@ -37,11 +37,20 @@ T=$(od_token alice alice-password)
 st=$(req POST /v1/provisioning/0123456789abcdef01234567 "$T" --data-urlencode publicKey@dev.pub.pem)
 [[ $st == 200 ]] && ok "device key provisioned" || bad "provisioning: $st"
 
-# gnutls-cli: a CoAP CON POST /h (mid 0x1234) once the handshake is done
+# gnutls-cli: a CoAP CON POST /h (mid 0x1234) once the handshake is done;
+# its standard input stays open until the answer is there (or up to $3 x 0.2 s)
 gcli() {
-	(sleep 1; printf '\x40\x02\x12\x34\xb1h'; sleep 2) |
-		timeout 30 gnutls-cli --udp -p "$UP" 127.0.0.1 --priority "$PRIO" \
-			--rawpkkeyfile "$1" --rawpkfile "$2" --insecure >gcli.out 2>gcli.err
+	rm -f gcli.out gcli.err
+	(
+		sleep 1
+		printf '\x40\x02\x12\x34\xb1h'
+		for _ in $(seq "${3:-100}"); do
+			od -An -tx1 gcli.out 2>/dev/null | tr -d ' \n' | grep -q '60441234$' && break
+			grep -qE 'Fatal error|Error in handshake' gcli.out gcli.err 2>/dev/null && break
+			sleep 0.2
+		done
+	) | timeout 30 gnutls-cli --udp -p "$UP" 127.0.0.1 --priority "$PRIO" \
+		--rawpkkeyfile "$1" --rawpkfile "$2" --insecure >gcli.out 2>gcli.err
 	cat gcli.out gcli.err >gcli.all
 }
 gcli dev.p8.pem dev.pub.pem
@@ -55,7 +64,7 @@ has "otakitd: close_notify from gnutls-cli ends the session" otakitd.err 'sessio
 openssl ecparam -name prime256v1 -genkey -noout -out x.key.pem 2>/dev/null
 openssl pkcs8 -topk8 -nocrypt -in x.key.pem -out x.p8.pem
 openssl ec -in x.key.pem -pubout -out x.pub.pem 2>/dev/null
-gcli x.p8.pem x.pub.pem
+gcli x.p8.pem x.pub.pem 15
 hasnt "gnutls-cli with an unknown key: no handshake" gcli.all 'Handshake was completed'
 has "gnutls-cli with an unknown key: a fatal alert" gcli.all 'fatal alert has been received'
 has "otakitd refused the unknown key with access_denied" otakitd.err 'session ended \(alert 49\)'
@@ -63,7 +72,7 @@ od_stop
 
 # Particle mode sends no server Certificate: a standard RFC 7250 client cannot finish
 start
-gcli dev.p8.pem dev.pub.pem
+gcli dev.p8.pem dev.pub.pem 15
 hasnt "Particle mode is not RFC 7250: gnutls-cli does not complete" gcli.all 'Handshake was completed'
 od_stop
 
