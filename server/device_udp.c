@@ -38,7 +38,7 @@ struct dev_session {
 	struct sockaddr_storage addr;
 	socklen_t alen;
 	uint8_t cid[OTK_DTLS_CID_LEN];
-	bool has_cid, saved_once;
+	bool has_cid;
 	bool in_addr;           /* reachable by address (a newer session may own it) */
 	char device_id[OTKD_DEVICE_ID_LEN + 1];
 	uint64_t created, last_heard;
@@ -270,8 +270,8 @@ static void save(struct dev_session *s)
 	uint8_t buf[OTK_DTLS_SAVE_MAX];
 	int n = otk_dtls_save(s->dtls, buf, sizeof(buf));
 	if (n > 0 && s->has_cid &&
-	    s->u->store->ops->session_put(s->u->store, s->cid, s->device_id, buf, (size_t)n) == OTK_OK)
-		s->saved_once = true;
+	    s->u->store->ops->session_put(s->u->store, s->cid, s->device_id, buf, (size_t)n) != OTK_OK)
+		fprintf(stderr, "otakitd: udp: cannot save the session of device %s\n", s->device_id);
 }
 
 /* A session restored from the store for a CID this process does not know. */
