@@ -10,7 +10,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       python3 zip unzip srecord
       dosfstools fusefat
       libmicrohttpd-dev libsodium-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev
-      nginx-light wrk"
+      nginx-light wrk libcoap3-bin gnutls-bin"
 # dosfstools and fusefat: tests/hostile.sh writes onto a real vfat file system
 # (no hard links) when the machine lets it mount one.
 # Node.js and npm are only needed for the interoperability tests and the

@@ -20,6 +20,7 @@
 #include "otk/error.h"
 
 #include "api.h"
+#include "device_udp.h"
 #include "auth.h"
 #include "device_os.h"
 #include "events.h"
@@ -44,6 +45,13 @@ static const char usage_text[] =
 	"  --request-timeout S   longest a request body may take to arrive (default 300)\n"
 	"  --port-file FILE      write the port listened on into FILE\n"
 	"  --access-log FILE     one JSON line per request (default: standard output)\n"
+	"  --udp ADDR:PORT       device endpoint, CoAP over DTLS (default 127.0.0.1:5684;\n"
+	"                        none: off; a taken default port only warns)\n"
+	"  --udp-port-file FILE  write the UDP port into FILE\n"
+	"  --server-key FILE     the device endpoint's P-256 key (default DIR/server-key.pem,\n"
+	"                        created when missing)\n"
+	"  --udp-mode MODE       particle (default: no server Certificate, as devices expect)\n"
+	"                        or rfc7250 (standard raw-public-key peers such as GnuTLS)\n"
 	"  -h, --help            this help\n";
 
 static int usage(const char *msg)
@@ -180,7 +188,8 @@ static int cmd_routes(void)
 	return 0;
 }
 
-static int serve(struct otkd_config *cfg, const char *access_log)
+static int serve(struct otkd_config *cfg, const char *access_log,
+		 struct otkd_udp_config *ucfg, bool udp_default)
 {
 	sigset_t set;
 	sigemptyset(&set);
@@ -191,7 +200,7 @@ static int serve(struct otkd_config *cfg, const char *access_log)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct otkd_server s = { .cfg = *cfg };
-	s.store = open_store(cfg->data_dir, cfg->threads + 1);
+	s.store = open_store(cfg->data_dir, cfg->threads + 2); /* + the UDP thread */
 	if (!s.store)
 		return 1;
 	int status = 1;
@@ -217,13 +226,24 @@ static int serve(struct otkd_config *cfg, const char *access_log)
 		goto out;
 	}
 	char msg[512];
+	struct otkd_udp *udp = NULL;
+	char *keyfile = NULL;
+	if (ucfg->listen && !ucfg->key_file && asprintf(&keyfile, "%s/server-key.pem", cfg->data_dir) > 0)
+		ucfg->key_file = keyfile;
 	if (otkd_server_start(&s, msg, sizeof msg) != OTK_OK) {
 		fprintf(stderr, "otakitd: %s\n", msg);
+	} else if (ucfg->listen && otkd_udp_start(&udp, ucfg, s.store, msg, sizeof msg) != OTK_OK &&
+		   !udp_default) {
+		fprintf(stderr, "otakitd: %s\n", msg);
+		otkd_server_stop(&s, 0);
 	} else {
+		if (ucfg->listen && !udp)
+			fprintf(stderr, "otakitd: warning: no device endpoint: %s\n", msg);
 		int sig = 0;
 		sigwait(&set, &sig);
 		fprintf(stderr, "otakitd: %s: finishing requests in flight\n",
 			sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		otkd_udp_stop(udp);
 		otkd_server_stop(&s, 10);
 		fprintf(stderr, "otakitd: stopped\n");
 		status = 0;
@@ -233,6 +253,7 @@ static int serve(struct otkd_config *cfg, const char *access_log)
 	if (s.log != stdout)
 		fclose(s.log);
 	pthread_mutex_destroy(&s.log_mu);
+	free(keyfile);
 out:
 	free(blobs);
 	free(s.tmp_dir);
@@ -254,7 +275,7 @@ static bool parse_size(const char *s, size_t *out)
 int main(int argc, char **argv)
 {
 	enum { O_DATA = 256, O_LISTEN, O_CERT, O_KEY, O_THREADS, O_MAXUP, O_TIMEOUT, O_PORTFILE,
-	       O_LOG, O_REQTIME };
+	       O_LOG, O_REQTIME, O_UDP, O_UDP_PORTFILE, O_SERVER_KEY, O_UDP_MODE };
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, O_DATA },
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -266,6 +287,10 @@ int main(int argc, char **argv)
 		{ "request-timeout", required_argument, NULL, O_REQTIME },
 		{ "port-file", required_argument, NULL, O_PORTFILE },
 		{ "access-log", required_argument, NULL, O_LOG },
+		{ "udp", required_argument, NULL, O_UDP },
+		{ "udp-port-file", required_argument, NULL, O_UDP_PORTFILE },
+		{ "server-key", required_argument, NULL, O_SERVER_KEY },
+		{ "udp-mode", required_argument, NULL, O_UDP_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -282,6 +307,8 @@ int main(int argc, char **argv)
 		.login_window_s = 60,
 	};
 	const char *access_log = NULL;
+	struct otkd_udp_config ucfg = { .listen = "127.0.0.1:5684", .mode = OTK_DTLS_PARTICLE };
+	bool udp_default = true;
 	size_t n;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -292,6 +319,20 @@ int main(int argc, char **argv)
 		case O_KEY: cfg.key = optarg; break;
 		case O_PORTFILE: cfg.port_file = optarg; break;
 		case O_LOG: access_log = optarg; break;
+		case O_UDP:
+			ucfg.listen = strcmp(optarg, "none") == 0 ? NULL : optarg;
+			udp_default = false;
+			break;
+		case O_UDP_PORTFILE: ucfg.port_file = optarg; break;
+		case O_SERVER_KEY: ucfg.key_file = optarg; break;
+		case O_UDP_MODE:
+			if (strcmp(optarg, "particle") == 0)
+				ucfg.mode = OTK_DTLS_PARTICLE;
+			else if (strcmp(optarg, "rfc7250") == 0)
+				ucfg.mode = OTK_DTLS_RFC7250;
+			else
+				return usage("--udp-mode must be particle or rfc7250");
+			break;
 		case O_THREADS:
 			if (!parse_size(optarg, &n) || n > 15)
 				return usage("--threads must be 1 to 15");
@@ -334,5 +375,5 @@ int main(int argc, char **argv)
 		return cmd_check(cfg.data_dir);
 	if (rest != 0)
 		return usage("unknown command");
-	return serve(&cfg, access_log);
+	return serve(&cfg, access_log, &ucfg, udp_default);
 }

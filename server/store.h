@@ -229,6 +229,16 @@ struct otkd_store_ops {
 	/* Devices owned by user_id. */
 	int (*device_list_owned)(struct otkd_store *s, int64_t user_id, struct otkd_device **out,
 				 size_t *n);
+	/* The device whose public key has this fingerprint (SHA-256 hex of the
+	 * DER SubjectPublicKeyInfo): its id into id[25], or OTK_ENOTFOUND. */
+	int (*device_by_key)(struct otkd_store *s, const char *fingerprint, char *id);
+	/* Stores (replaces) a device's DTLS session under its 8-byte CID. */
+	int (*session_put)(struct otkd_store *s, const uint8_t *cid, const char *device_id,
+			   const uint8_t *state, size_t len);
+	/* Reads the session with this CID into state (cap bytes) and the device id
+	 * into device_id[25]: OTK_ENOTFOUND, OTK_ENOSPC. */
+	int (*session_get)(struct otkd_store *s, const uint8_t *cid, char *device_id,
+			   uint8_t *state, size_t cap, size_t *len);
 
 	int (*group_list)(struct otkd_store *s, int64_t product_id, struct otkd_group **out,
 			  size_t *n);

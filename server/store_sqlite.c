@@ -65,7 +65,7 @@ static int64_t now(void)
 /* --- statement helpers ---------------------------------------------------- */
 
 /* Binds arguments described by fmt: i int64, s text (NULL binds NULL),
- * b 32-byte blob, n NULL. */
+ * b 32-byte blob, c 8-byte blob, B blob and size_t length, n NULL. */
 static int bindv(sqlite3_stmt *st, const char *fmt, va_list ap)
 {
 	for (int i = 1; *fmt; fmt++, i++) {
@@ -78,6 +78,14 @@ static int bindv(sqlite3_stmt *st, const char *fmt, va_list ap)
 			break;
 		}
 		case 'b': rc = sqlite3_bind_blob(st, i, va_arg(ap, const uint8_t *), 32, SQLITE_TRANSIENT); break;
+		case 'c': rc = sqlite3_bind_blob(st, i, va_arg(ap, const uint8_t *), 8, SQLITE_TRANSIENT); break;
+		case 'B': {
+			/* a blob of any length: pointer, then size_t length */
+			const uint8_t *p = va_arg(ap, const uint8_t *);
+			size_t len = va_arg(ap, size_t);
+			rc = sqlite3_bind_blob(st, i, p, (int)len, SQLITE_TRANSIENT);
+			break;
+		}
 		case 'n': rc = sqlite3_bind_null(st, i); break;
 		default: return SQLITE_MISUSE;
 		}
@@ -711,6 +719,54 @@ static int sq_device_flash_add(struct otkd_store *s, struct otkd_flash *f,
 	return rc;
 }
 
+static int sq_device_by_key(struct otkd_store *s, const char *fingerprint, char *id)
+{
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT id FROM devices WHERE public_key_fingerprint = ?", "s",
+				fingerprint);
+	int rc = one_row(st);
+	if (rc == OTK_OK)
+		col_text(st, 0, id, OTKD_DEVICE_ID_LEN + 1);
+	sqlite3_finalize(st);
+	release(s, db);
+	return rc;
+}
+
+static int sq_session_put(struct otkd_store *s, const uint8_t *cid, const char *device_id,
+			  const uint8_t *state, size_t len)
+{
+	sqlite3 *db = acquire(s);
+	int rc = exec_(db, NULL, "INSERT INTO device_sessions(cid, device_id, state, updated_at) "
+		       "VALUES(?,?,?,?) ON CONFLICT(cid) DO UPDATE SET device_id = "
+		       "excluded.device_id, state = excluded.state, updated_at = excluded.updated_at",
+		       "csBi", cid, device_id, state, len, now());
+	release(s, db);
+	return rc;
+}
+
+static int sq_session_get(struct otkd_store *s, const uint8_t *cid, char *device_id,
+			  uint8_t *state, size_t cap, size_t *len)
+{
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT device_id, state FROM device_sessions WHERE cid = ?",
+				"c", cid);
+	int rc = one_row(st);
+	if (rc == OTK_OK) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		col_text(st, 0, device_id, OTKD_DEVICE_ID_LEN + 1);
+		if (n > cap) {
+			rc = OTK_ENOSPC;
+		} else {
+			if (n)
+				memcpy(state, sqlite3_column_blob(st, 1), n);
+			*len = n;
+		}
+	}
+	sqlite3_finalize(st);
+	release(s, db);
+	return rc;
+}
+
 static int sq_device_list_owned(struct otkd_store *s, int64_t user_id, struct otkd_device **out,
 				size_t *n)
 {
@@ -1141,6 +1197,13 @@ static const struct otkd_store_ops sqlite_ops = {
 	.device_rename = sq_device_rename,
 	.device_set_key = sq_device_set_key,
 	.device_flash_add = sq_device_flash_add,
+	release(s, db);
+	return rc;
+}
+
+	.device_by_key = sq_device_by_key,
+	.session_put = sq_session_put,
+	.session_get = sq_session_get,
 	.device_list_owned = sq_device_list_owned,
 	.group_list = sq_group_list,
 	.group_add = sq_group_add,

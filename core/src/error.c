@@ -51,6 +51,14 @@ const char *otk_strerror(int err)
 	case OTK_EASSET_MISSING: return "required asset missing";
 	case OTK_EASSET_NAME: return "asset name empty or too long";
 	case OTK_EASSET_STAGING: return "asset too large to stage without overwriting the asset storage";
+	case OTK_ECOAP_FORMAT: return "malformed CoAP message";
+	case OTK_ECOAP_BUSY: return "a confirmable CoAP message is outstanding";
+	case OTK_ECOAP_TIMEOUT: return "CoAP message not acknowledged";
+	case OTK_EDTLS_FORMAT: return "malformed DTLS message";
+	case OTK_EDTLS_ALERT: return "DTLS peer sent a fatal alert";
+	case OTK_EDTLS_REFUSED: return "DTLS handshake refused";
+	case OTK_EDTLS_UNKNOWN_KEY: return "DTLS peer key not provisioned";
+	case OTK_EDTLS_DECRYPT: return "DTLS record failed authentication";
 	}
 	return "unknown error";
 }
@@ -71,7 +79,7 @@ bool otk_error_is_data(int err)
 	case OTK_EUPD_PLATFORM: case OTK_EUPD_TOOLARGE: case OTK_EUPD_DOWNGRADE:
 	case OTK_EUPD_UNSUPPORTED:
 	case OTK_EASSET_TOOBIG: case OTK_EASSET_INVALID: case OTK_EASSET_NAME:
-	case OTK_EASSET_STAGING:
+	case OTK_EASSET_STAGING: case OTK_ECOAP_FORMAT: case OTK_EDTLS_FORMAT:
 		return true;
 	default:
 		return false;

@@ -74,6 +74,16 @@ enum otk_error {
 	OTK_EASSET_MISSING = -84, /* a required asset is not stored */
 	OTK_EASSET_NAME = -85,    /* asset name empty or too long */
 	OTK_EASSET_STAGING = -86, /* asset module cannot be staged without overwriting the asset storage */
+
+	/* transport: CoAP and DTLS */
+	OTK_ECOAP_FORMAT = -100,  /* malformed CoAP message */
+	OTK_ECOAP_BUSY = -101,    /* a confirmable message is still outstanding */
+	OTK_ECOAP_TIMEOUT = -102, /* confirmable message not acknowledged in time */
+	OTK_EDTLS_FORMAT = -110,  /* malformed DTLS record or handshake message */
+	OTK_EDTLS_ALERT = -111,   /* the peer sent a fatal alert */
+	OTK_EDTLS_REFUSED = -112, /* handshake outside the profile, or bad signature */
+	OTK_EDTLS_UNKNOWN_KEY = -113, /* the peer's public key is not provisioned */
+	OTK_EDTLS_DECRYPT = -114, /* record failed authentication */
 };
 
 /* A short description of an otakit error code, never NULL. */
