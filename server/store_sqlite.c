@@ -1197,10 +1197,6 @@ static const struct otkd_store_ops sqlite_ops = {
 	.device_rename = sq_device_rename,
 	.device_set_key = sq_device_set_key,
 	.device_flash_add = sq_device_flash_add,
-	release(s, db);
-	return rc;
-}
-
 	.device_by_key = sq_device_by_key,
 	.session_put = sq_session_put,
 	.session_get = sq_session_get,
