@@ -23,17 +23,6 @@
 #include "otk/module.h"
 #include "otk/platform.h"
 
-enum { OPT_STRICT = 0x100 };
-
-/* dir + "/" + name, malloc'd. */
-static char *join(const char *dir, const char *name)
-{
-	char *p;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		return NULL;
-	return p;
-}
-
 /* Every check the cloud makes, plus the platform's limits. */
 static bool verify_bundle(const char *path, struct otk_bundle *b, bool strict, size_t *ndeps)
 {
@@ -96,18 +85,10 @@ static bool verify_bundle(const char *path, struct otk_bundle *b, bool strict, s
 
 static int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool strict = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != OPT_STRICT)
-			return cli_bad_usage("bundle verify", argv);
-		strict = true;
-	}
+	bool strict;
+	int rc = cli_flag_only(argc, argv, "bundle verify", "strict", &strict);
+	if (rc)
+		return rc;
 	if (optind >= argc)
 		return cli_usage_error("bundle verify", "bundle verify: no ZIP given");
 	int status = 0;
@@ -134,7 +115,7 @@ static bool write_tree(const struct cli_stage *st, const struct otk_bundle *b)
 		if (top[i]->data)
 			ok = cli_stage_write(st, top[i]->base, top[i]->data, top[i]->len);
 	for (size_t k = 0; ok && k < b->nassets; k++) {
-		char *rel = join("assets", b->assets[k].base);
+		char *rel = cli_join("assets", b->assets[k].base);
 		ok = rel && cli_stage_write(st, rel, b->assets[k].data, b->assets[k].len);
 		free(rel);
 	}
@@ -145,11 +126,9 @@ static int cmd_unpack(int argc, char **argv)
 {
 	static const struct option opts[] = { CLI_OUT_OPTIONS, { NULL, 0, NULL, 0 } };
 	struct cli_out o = { 0 };
-	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1)
-		if (!cli_out_option(&o, c))
-			return cli_bad_usage("bundle unpack", argv);
+	if (cli_getopt_out(argc, argv, opts, &o) != -1)
+		return cli_bad_usage("bundle unpack", argv);
 	const char *out = o.path;
 	bool force = o.force;
 	if (optind + 1 != argc || !out)
