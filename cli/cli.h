@@ -34,6 +34,11 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* getopt rejected an option of command: says which, once; returns EXIT_USAGE. */
 int cli_bad_usage(const char *command, char **argv);
+/*
+ * The options of a command whose only option is the flag --flag: *on says
+ * whether it was given.  0, or cli_bad_usage()'s code for any other option.
+ */
+int cli_flag_only(int argc, char **argv, const char *command, const char *flag, bool *on);
 /* Message for an otakit error code from a failed file operation (uses errno for OTK_EIO). */
 const char *cli_strerror(int err);
 
@@ -69,6 +74,8 @@ bool cli_stage_mkdir(const struct cli_stage *s, const char *rel);
 bool cli_stage_write(const struct cli_stage *s, const char *rel, const void *data, size_t len);
 bool cli_stage_commit(struct cli_stage *s);
 void cli_stage_abort(struct cli_stage *s);
+/* dir + "/" + name, malloc'd (NULL when out of memory). */
+char *cli_join(const char *dir, const char *name);
 /* rm -r without following symbolic links. */
 void cli_remove_tree(const char *dir);
 

@@ -17,7 +17,7 @@
 #include "otk/file.h"
 #include "otk/module.h"
 
-enum { OPT_NOCOMPRESS = 0x100, OPT_NAME, OPT_JSON };
+enum { OPT_NOCOMPRESS = 0x100, OPT_NAME };
 
 static int print_dep(void *ctx, const struct otk_ext_asset *a)
 {
@@ -39,18 +39,10 @@ static int print_dep(void *ctx, const struct otk_ext_asset *a)
 
 static int cmd_list_assets(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool json = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != OPT_JSON)
-			return cli_bad_usage("binary list-assets", argv);
-		json = true;
-	}
+	bool json;
+	int rc = cli_flag_only(argc, argv, "binary list-assets", "json", &json);
+	if (rc)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("binary list-assets", "binary list-assets: need one APP.bin");
 	const char *path = argv[optind];
@@ -59,7 +51,7 @@ static int cmd_list_assets(int argc, char **argv)
 	if (!buf)
 		return 1;
 	struct otk_module m;
-	int rc = otk_module_parse(buf, len, &m);
+	rc = otk_module_parse(buf, len, &m);
 	if (rc < 0) {
 		cli_error(path, "not a module: %s", otk_strerror(rc));
 		free(buf);
@@ -85,11 +77,9 @@ static int cmd_strip_assets(int argc, char **argv)
 {
 	static const struct option opts[] = { CLI_OUT_OPTIONS, { NULL, 0, NULL, 0 } };
 	struct cli_out o = { 0 };
-	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1)
-		if (!cli_out_option(&o, c))
-			return cli_bad_usage("binary strip-assets", argv);
+	if (cli_getopt_out(argc, argv, opts, &o) != -1)
+		return cli_bad_usage("binary strip-assets", argv);
 	const char *out = o.path;
 	if (optind + 1 != argc)
 		return cli_usage_error("binary strip-assets", "binary strip-assets: need one APP.bin");
@@ -148,9 +138,7 @@ static int cmd_asset_module(int argc, char **argv)
 	bool compress = true;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		if (cli_out_option(&o, c))
-			continue;
+	while ((c = cli_getopt_out(argc, argv, opts, &o)) != -1) {
 		switch (c) {
 		case OPT_NOCOMPRESS: compress = false; break;
 		case OPT_NAME: name = optarg; break;

@@ -80,9 +80,7 @@ static int parse_out_opts(int argc, char **argv, const char *cmd, struct out_opt
 	o->level = 6;
 	o->window = 15;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		if (cli_out_option(&o->out, c))
-			continue;
+	while ((c = cli_getopt_out(argc, argv, opts, &o->out)) != -1) {
 		switch (c) {
 		case OPT_LEVEL:
 			o->level = (int)strtol(optarg, &end, 10);
@@ -409,8 +407,8 @@ static int parse_create(int argc, char **argv, struct create_args *a)
 	a->spec.prefix.function = OTK_FUNC_USER;
 	a->spec.prefix.index = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1)
-		if (!cli_out_option(&a->out, c) && (rc = create_option(a, c, argv)) != 0)
+	while ((c = cli_getopt_out(argc, argv, opts, &a->out)) != -1)
+		if ((rc = create_option(a, c, argv)) != 0)
 			return rc;
 	if (optind + 1 != argc || !a->out.path || !a->plat)
 		return cli_usage_error("binary create", "binary create: need BODY, --platform and -o OUT");

@@ -40,15 +40,6 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* dir + "/" + name, malloc'd. */
-static char *join(const char *dir, const char *name)
-{
-	char *p;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		return NULL;
-	return p;
-}
-
 /* --- project.properties ------------------------------------------------ */
 
 /* Value of key in a Java-style properties file (key=value lines), malloc'd;
@@ -236,7 +227,7 @@ static char *project_app(const char *dir)
 		if (has_ext(ents[i]->d_name, ".bin") && ents[i]->d_name[0] != '.') {
 			count++;
 			if (!found)
-				found = join(dir, ents[i]->d_name);
+				found = cli_join(dir, ents[i]->d_name);
 		}
 		free(ents[i]);
 	}
@@ -291,9 +282,7 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 	int c;
 	memset(a, 0, sizeof *a);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		if (cli_out_option(&a->out, c))
-			continue;
+	while ((c = cli_getopt_out(argc, argv, opts, &a->out)) != -1) {
 		switch (c) {
 		case OPT_ASSETS: a->assets = optarg; break;
 		case OPT_SAVETO: a->out.path = optarg; break;
@@ -328,9 +317,9 @@ static bool from_properties(const char *props, const struct bundle_args *a,
 		cli_error(NULL, "No project.properties file found in %s. Please specify the "
 			  "assets directory using --assets option", cli_shown(base));
 	if (ok && dir && *dir)
-		in->assets_dir = join(base, dir);
+		in->assets_dir = cli_join(base, dir);
 	if (ok && env && *env && !a->env)
-		in->env_path = join(base, env);
+		in->env_path = cli_join(base, env);
 	if (ok && !in->assets_dir && !(env && *env)) {
 		cli_error(props, "Add assetOtaDir to your project.properties in order to "
 			  "bundle assets");
@@ -369,7 +358,7 @@ static bool resolve_inputs(const struct bundle_args *a, struct bundle_inputs *in
 	if (a->assets && !is_dir(a->assets) && has_ext(a->assets, ".properties"))
 		props = strdup(a->assets);
 	else if (!a->assets)
-		props = is_dir(arg) ? join(arg, "project.properties") : strdup("project.properties");
+		props = is_dir(arg) ? cli_join(arg, "project.properties") : strdup("project.properties");
 	else if (!otk_file_exists(a->assets)) {
 		cli_error(NULL, "The assets dir %s does not exist", cli_shown(a->assets));
 		return false;

@@ -17,60 +17,11 @@
 #include "otk/assets.h"
 #include "otk/bundle.h"
 #include "otk/bundle_make.h"
+#include "otk/bundle_verify.h"
 #include "otk/error.h"
 #include "otk/file.h"
 #include "otk/module.h"
 #include "otk/platform.h"
-#include "otk/sha256.h"
-
-enum { OPT_STRICT = 0x100 };
-
-/* Room for an asset name in messages (names longer than this are cut). */
-#define NAME_SHOWN 1024
-
-/* dir + "/" + name, malloc'd. */
-static char *join(const char *dir, const char *name)
-{
-	char *p;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		return NULL;
-	return p;
-}
-
-struct dep_check {
-	const struct otk_bundle *b;
-	bool *used;
-	unsigned problems;
-	const char *path;
-	bool quiet;
-};
-
-static int check_dep(void *ctx, const struct otk_ext_asset *a)
-{
-	struct dep_check *d = ctx;
-	char want[65], have[65], name[NAME_SHOWN];
-	cli_hex(a->hash, a->hash_len < 32 ? a->hash_len : 32, want);
-	snprintf(name, sizeof name, "%.*s", (int)a->name_len, a->name);
-	for (size_t k = 0; k < d->b->nassets; k++) {
-		const struct otk_bundle_entry *e = &d->b->assets[k];
-		if (strlen(e->base) != a->name_len || memcmp(e->base, a->name, a->name_len) != 0)
-			continue;
-		d->used[k] = true;
-		uint8_t sha[OTK_SHA256_LEN];
-		otk_sha256(e->data, e->len, sha);
-		if (a->hash_len != OTK_SHA256_LEN || memcmp(sha, a->hash, OTK_SHA256_LEN) != 0) {
-			cli_hex(sha, OTK_SHA256_LEN, have);
-			cli_error(d->path, "asset %s: hash does not match (application expects %s, "
-				  "asset is %s)", cli_shown(name), want, have);
-			d->problems++;
-		}
-		return 0;
-	}
-	cli_error(d->path, "missing asset %s (hash %s): the application depends on it",
-		  cli_shown(name), want);
-	d->problems++;
-	return 0;
-}
 
 /* Every check the cloud makes, plus the platform's limits. */
 static bool verify_bundle(const char *path, struct otk_bundle *b, bool strict, size_t *ndeps)
@@ -95,27 +46,23 @@ static bool verify_bundle(const char *path, struct otk_bundle *b, bool strict, s
 		cli_error(NULL, "%s", cli_shown(err));
 		return false;
 	}
-	struct dep_check d = { b, calloc(b->nassets + 1, sizeof(bool)), 0, path, false };
-	if (!d.used)
+	struct otk_bundle_verify r;
+	int rc = otk_bundle_verify_assets(b, &m, path, 0, &r);
+	unsigned problems = r.problems;
+	for (size_t k = 0; k < r.n; k++)
+		if (r.v[k].message)
+			cli_error(NULL, "%s", cli_shown(r.v[k].message));
+	*ndeps = r.ndeps;
+	otk_bundle_verify_free(&r);
+	if (rc == OTK_ENOMEM) {
+		cli_error(path, "out of memory");
 		return false;
-	int n = otk_assets_list(&m, check_dep, &d);
-	if (n < 0) {
-		cli_error(label, "malformed asset dependency extension");
-		d.problems++;
-	}
-	for (size_t k = 0; k < b->nassets; k++) {
-		if (!d.used[k]) {
-			cli_error(path, "extra asset %s: the application does not depend on it",
-				  cli_shown(b->assets[k].base));
-			d.problems++;
-		}
 	}
 	for (size_t k = 0; k < b->nothers; k++) {
 		cli_error(path, "unexpected entry %s", cli_shown(b->others[k].name));
-		d.problems++;
+		problems++;
 	}
-	free(d.used);
-	if (d.problems)
+	if (problems)
 		return false;
 	struct otk_asset_files l = { 0 };
 	bool ok = true;
@@ -133,24 +80,15 @@ static bool verify_bundle(const char *path, struct otk_bundle *b, bool strict, s
 		ok = false;
 	}
 	otk_asset_files_free(&l);
-	*ndeps = (size_t)(n < 0 ? 0 : n);
 	return ok;
 }
 
 static int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool strict = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != OPT_STRICT)
-			return cli_bad_usage("bundle verify", argv);
-		strict = true;
-	}
+	bool strict;
+	int rc = cli_flag_only(argc, argv, "bundle verify", "strict", &strict);
+	if (rc)
+		return rc;
 	if (optind >= argc)
 		return cli_usage_error("bundle verify", "bundle verify: no ZIP given");
 	int status = 0;
@@ -177,7 +115,7 @@ static bool write_tree(const struct cli_stage *st, const struct otk_bundle *b)
 		if (top[i]->data)
 			ok = cli_stage_write(st, top[i]->base, top[i]->data, top[i]->len);
 	for (size_t k = 0; ok && k < b->nassets; k++) {
-		char *rel = join("assets", b->assets[k].base);
+		char *rel = cli_join("assets", b->assets[k].base);
 		ok = rel && cli_stage_write(st, rel, b->assets[k].data, b->assets[k].len);
 		free(rel);
 	}
@@ -188,11 +126,9 @@ static int cmd_unpack(int argc, char **argv)
 {
 	static const struct option opts[] = { CLI_OUT_OPTIONS, { NULL, 0, NULL, 0 } };
 	struct cli_out o = { 0 };
-	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1)
-		if (!cli_out_option(&o, c))
-			return cli_bad_usage("bundle unpack", argv);
+	if (cli_getopt_out(argc, argv, opts, &o) != -1)
+		return cli_bad_usage("bundle unpack", argv);
 	const char *out = o.path;
 	bool force = o.force;
 	if (optind + 1 != argc || !out)

@@ -204,11 +204,9 @@ static int cmd_to_bin(int argc, char **argv)
 	static const struct option opts[] = { CLI_OUT_OPTIONS, { NULL, 0, NULL, 0 } };
 	const char *cmd = "hex to-bin";
 	struct cli_out o = { 0 };
-	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1)
-		if (!cli_out_option(&o, c))
-			return cli_bad_usage(cmd, argv);
+	if (cli_getopt_out(argc, argv, opts, &o) != -1)
+		return cli_bad_usage(cmd, argv);
 	const char *dir = o.path;
 	bool force = o.force;
 	if (optind + 1 != argc || !dir)

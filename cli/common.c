@@ -73,6 +73,14 @@ bool cli_out_option(struct cli_out *o, int c)
 	return true;
 }
 
+int cli_getopt_out(int argc, char **argv, const struct option *opts, struct cli_out *o)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1 && cli_out_option(o, c))
+		;
+	return c;
+}
+
 const char *cli_bad_option(char **argv)
 {
 	static char shortopt[3] = "-?";

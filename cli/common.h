@@ -38,6 +38,13 @@ struct cli_out {
 /* Takes getopt's c when it is -o or -f; true when it was one of them. */
 bool cli_out_option(struct cli_out *o, int c);
 
+struct option;
+/*
+ * getopt_long() over "o:f" and opts (which hold CLI_OUT_OPTIONS), taking
+ * -o/-f into o: the next other option (as getopt_long gives it) or -1.
+ */
+int cli_getopt_out(int argc, char **argv, const struct option *opts, struct cli_out *o);
+
 /*
  * The option getopt just rejected (with opterr 0, which both tools set): the
  * word as typed, "-x" for a short one.  For messages: "bad option '%s'".

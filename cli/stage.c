@@ -19,7 +19,7 @@
 #include "cli.h"
 #include "otk/cleanup.h"
 
-static char *join(const char *dir, const char *name)
+char *cli_join(const char *dir, const char *name)
 {
 	char *p;
 	if (asprintf(&p, "%s/%s", dir, name) < 0)
@@ -85,7 +85,7 @@ bool cli_stage_open(struct cli_stage *s, const char *target)
 
 bool cli_stage_mkdir(const struct cli_stage *s, const char *rel)
 {
-	char *p = join(s->dir, rel);
+	char *p = cli_join(s->dir, rel);
 	bool ok = p && (mkdir(p, 0777) == 0 || errno == EEXIST);
 	if (!ok)
 		cli_error(s->target, "cannot create %s: %s", cli_shown(rel), strerror(errno));
@@ -95,7 +95,7 @@ bool cli_stage_mkdir(const struct cli_stage *s, const char *rel)
 
 bool cli_stage_write(const struct cli_stage *s, const char *rel, const void *data, size_t len)
 {
-	char *p = join(s->dir, rel);
+	char *p = cli_join(s->dir, rel);
 	int fd = p ? open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
 	const uint8_t *b = data;
 	bool ok = fd >= 0;
@@ -116,7 +116,7 @@ bool cli_stage_write(const struct cli_stage *s, const char *rel, const void *dat
 		err = errno;
 	}
 	if (!ok) {
-		char *shown = join(s->target, rel);
+		char *shown = cli_join(s->target, rel);
 		cli_error(shown ? shown : s->target, "cannot write: %s", strerror(err));
 		free(shown);
 	}
@@ -135,7 +135,7 @@ static bool move_into(const char *src, const char *dst, const char *target)
 	while (ok && (e = readdir(d))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		char *from = join(src, e->d_name), *to = join(dst, e->d_name);
+		char *from = cli_join(src, e->d_name), *to = cli_join(dst, e->d_name);
 		struct stat st;
 		ok = from && to && lstat(from, &st) == 0;
 		if (ok && S_ISDIR(st.st_mode))
@@ -177,7 +177,7 @@ void cli_remove_tree(const char *dir)
 		while ((e = readdir(d))) {
 			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 				continue;
-			char *p = join(dir, e->d_name);
+			char *p = cli_join(dir, e->d_name);
 			struct stat st;
 			if (p && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
 				cli_remove_tree(p);

@@ -25,6 +25,20 @@ int cli_bad_usage(const char *command, char **argv)
 	return cli_usage_error(command, "%s: bad option '%s'", command, cli_bad_option(argv));
 }
 
+int cli_flag_only(int argc, char **argv, const char *command, const char *flag, bool *on)
+{
+	const struct option opts[] = { { flag, no_argument, NULL, 1 }, { NULL, 0, NULL, 0 } };
+	int c;
+	*on = false;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 1)
+			return cli_bad_usage(command, argv);
+		*on = true;
+	}
+	return 0;
+}
+
 const char *cli_strerror(int err)
 {
 	if (err == OTK_EIO)

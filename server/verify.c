@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "otk/assets.h"
+#include "otk/bundle_verify.h"
 #include "otk/error.h"
 #include "otk/module.h"
 #include "otk/platform.h"
@@ -92,44 +93,6 @@ static int check_app(const char *label, const uint8_t *buf, size_t len,
 	return OTK_OK;
 }
 
-struct deps {
-	const struct otk_bundle *b;
-	bool *used;
-	const char *file;
-	char *err;
-	size_t errlen;
-	int rc;
-};
-
-static int check_dep(void *ctx, const struct otk_ext_asset *a)
-{
-	struct deps *d = ctx;
-	char want[65];
-	hex(a->hash, a->hash_len < 32 ? a->hash_len : 32, want);
-	for (size_t k = 0; k < d->b->nassets; k++) {
-		const struct otk_bundle_entry *x = &d->b->assets[k];
-		if (strlen(x->base) != a->name_len || memcmp(x->base, a->name, a->name_len) != 0)
-			continue;
-		d->used[k] = true;
-		uint8_t h[OTK_SHA256_LEN];
-		otk_asset_hash(x->data, x->len, h);
-		if (a->hash_len != OTK_SHA256_LEN || memcmp(h, a->hash, OTK_SHA256_LEN) != 0) {
-			char have[65];
-			hex(h, OTK_SHA256_LEN, have);
-			snprintf(d->err, d->errlen, "%s: asset %.*s: hash does not match (the "
-				 "application expects %s, the asset is %s)", d->file,
-				 (int)a->name_len, a->name, want, have);
-			d->rc = OTK_EINVAL;
-			return 1;
-		}
-		return 0;
-	}
-	snprintf(d->err, d->errlen, "%s: missing asset %.*s (hash %s): the application depends "
-		 "on it", d->file, (int)a->name_len, a->name, want);
-	d->rc = OTK_EINVAL;
-	return 1;
-}
-
 static int check_bundle(const uint8_t *data, size_t len, const struct otkd_fw_expect *e,
 			struct otkd_fw_verified *out, char *err, size_t errlen)
 {
@@ -176,24 +139,18 @@ static int check_bundle(const uint8_t *data, size_t len, const struct otkd_fw_ex
 		return rc;
 	struct otk_module m;
 	otk_module_parse(b->app.data, b->app.len, &m);
-	struct deps d = { b, calloc(b->nassets + 1, sizeof(bool)), e->filename, err, errlen, 0 };
-	if (!d.used)
-		return OTK_ENOMEM;
-	int n = otk_assets_list(&m, check_dep, &d);
-	if (n < 0 && d.rc == 0) {
-		snprintf(err, errlen, "%s: malformed asset dependency extension", label);
-		d.rc = OTK_EBADEXT;
-	}
-	for (size_t k = 0; d.rc == 0 && k < b->nassets; k++) {
-		if (!d.used[k]) {
-			snprintf(err, errlen, "%s: extra asset %s: the application does not depend "
-				 "on it", e->filename, b->assets[k].base);
-			d.rc = OTK_EINVAL;
-		}
-	}
-	free(d.used);
-	if (d.rc < 0)
-		return d.rc;
+	struct otk_bundle_verify r;
+	rc = otk_bundle_verify_assets(b, &m, e->filename, OTK_BV_MODULE_HASH, &r);
+	const struct otk_asset_check *p = otk_bundle_verify_first_problem(&r);
+	if (rc != OTK_ENOMEM && p && p->message)
+		snprintf(err, errlen, "%s", p->message);
+	else if (rc == OTK_ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", e->filename);
+	if (p && p->status == OTK_ASSET_BAD_EXTENSION)
+		rc = OTK_EBADEXT;
+	otk_bundle_verify_free(&r);
+	if (rc < 0)
+		return rc;
 	if (b->nassets) {
 		struct otk_bundle_fit fit;
 		rc = otk_bundle_check_fit(b, m.prefix.platform, true, &fit);

@@ -7,13 +7,8 @@
 # skipped (77) once the first part has passed.
 set -uo pipefail
 cli=${OTK_CLI:?OTK_CLI must name the otakit binary}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
+source "$(dirname "$0")/lib/check.sh"
 
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 # expect_fail NAME PATTERN OUTPUT cmd...: exit 1, stderr matches, OUTPUT absent
 expect_fail() {

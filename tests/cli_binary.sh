@@ -5,28 +5,7 @@
 set -uo pipefail
 otakit=${OTK_CLI:?}
 golden=${OTK_SRC:?}/tests/cli
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-# expect STATUS PATTERN CMD...: exit status and a pattern in stdout+stderr
-expect() {
-	local want=$1 pat=$2
-	shift 2
-	local out
-	out=$("$@" 2>&1)
-	local got=$?
-	if [ "$got" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then
-		ok "$* -> $got /$pat/"
-	else
-		bad "$* -> exit $got (want $want), output:"
-		sed 's/^/     | /' <<<"$out"
-	fi
-}
+source "$(dirname "$0")/lib/check.sh"
 
 # expect_all STATUS N PAT1..PATN CMD...: exit status and every pattern in
 # stdout+stderr (so a report of one file cannot pass for a report of two).
@@ -159,7 +138,7 @@ expect 1 "keep.bin: already exists \(use --force" "$otakit" binary compress sys.
 expect 0 "" cmp keep.bin app.bin
 expect 0 "keep.bin" "$otakit" binary compress sys.bin -o keep.bin --force
 expect 1 "already exists" "$otakit" binary split comb.bin -o part
-[ -z "$(ls "$work" | grep tmp)" ] && ok "no temporary files left" || bad "temporary files left: $(ls)"
+[ -z "$(ls "$tmp" | grep tmp)" ] && ok "no temporary files left" || bad "temporary files left: $(ls)"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

@@ -7,12 +7,7 @@
 # `binary inspect` and `hex`.
 set -uo pipefail
 cli=${OTK_CLI:?OTK_CLI must name the otakit binary}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/lib/check.sh"
 # leftovers DIR: temporary files or folders otakit may have left in DIR
 leftovers() { ls -A "$1" | grep -E 'tmp|\.otakit-' | tr '\n' ' '; }
 

@@ -16,27 +16,7 @@ for tool in objcopy srec_cat python3; do
 		exit 77
 	fi
 done
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-# expect STATUS PATTERN CMD...: exit status and a pattern in stdout+stderr
-expect() {
-	local want=$1 pat=$2
-	shift 2
-	local out got
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then
-		ok "$* -> $got /$pat/"
-	else
-		bad "$* -> exit $got (want $want), output:"
-		sed 's/^/     | /' <<<"$out"
-	fi
-}
+source "$(dirname "$0")/lib/check.sh"
 same() { # same A B what
 	if cmp -s "$1" "$2"; then ok "$3"; else bad "$3 ($1 != $2)"; fi
 }
@@ -234,5 +214,5 @@ same exists.hex restream.hex "--force replaces the output"
 ls | grep -q '\.tmp' && bad "temporary files left: $(ls | grep '\.tmp')" || ok "no temporary files left"
 expect 0 "Usage: otakit hex generate" "$otakit" help hex generate
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

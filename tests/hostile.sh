@@ -6,34 +6,14 @@
 set -uo pipefail
 otakit=${OTK_CLI:?}
 build=${OTK_BUILD:?}
-work=$(mktemp -d)
+source "$(dirname "$0")/lib/check.sh"
 fat=""
 cleanup() {
 	# A vfat mount must go before its folder does.
 	[ -n "$fat" ] && umount "$fat" 2>/dev/null
-	rm -rf "$work"
+	rm -rf "$tmp"
 }
 trap cleanup EXIT
-cd "$work"
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-# expect STATUS PATTERN CMD...: exit status and a pattern in stdout+stderr
-expect() {
-	local want=$1 pat=$2
-	shift 2
-	local out
-	out=$("$@" 2>&1)
-	local got=$?
-	if [ "$got" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then
-		ok "$* -> $got /$pat/"
-	else
-		bad "$* -> exit $got (want $want), output:"
-		sed 's/^/     | /' <<<"$out" | head -20
-	fi
-}
 
 # --- shared state: the hex parser keeps no writable globals ------------------
 # A threaded server parses hex in several threads at once; a lazily filled
@@ -100,7 +80,7 @@ fi
 # write, refuse without --force, replace with it, nothing left behind.
 if command -v fusefat >/dev/null && command -v mkfs.vfat >/dev/null &&
    [ -w /dev/fuse ] && truncate -s 16M fat.img && mkfs.vfat fat.img >/dev/null 2>&1 &&
-   mkdir fatfs && fusefat -o rw+ fat.img fatfs >/dev/null 2>&1 && fat=$work/fatfs &&
+   mkdir fatfs && fusefat -o rw+ fat.img fatfs >/dev/null 2>&1 && fat=$tmp/fatfs &&
    mountpoint -q fatfs; then
 	expect 0 "user part" "$otakit" binary create body.bin --platform p2 --version 3 -o fatfs/app.bin
 	cmp -s fatfs/app.bin app.bin && ok "vfat: written" || bad "vfat: content differs"
@@ -150,5 +130,5 @@ else
 	bad "bundle of argon.bin for the pipe tests"
 fi
 
-echo "hostile: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+echo "hostile: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]

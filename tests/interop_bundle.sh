@@ -10,28 +10,11 @@
 # grows-left) and asset sets.  Skips (77) only when the shared folder is absent; if the
 # reference tools cannot be installed, the test fails.
 set -uo pipefail
-shared=${OTK_SHARED:-}
-if [[ -z $shared || ! -d $shared ]]; then
-	echo "skipped: shared folder with fixtures and oracle absent (OTK_SHARED='$shared')"
-	exit 77
-fi
 cli=${OTK_CLI:?OTK_CLI must name the otakit binary}
-lock=${XDG_CACHE_HOME:-$HOME/.cache}/otakit-oracle.lock
-mkdir -p "$(dirname "$lock")"
-setup=("$shared/oracle/setup.sh")
-command -v flock >/dev/null && setup=(flock "$lock" "${setup[@]}")
-if ! O=$("${setup[@]}" | tail -n 1) || [[ ! -x $O/particle || ! -x $O/node ]]; then
-	echo "FAIL: could not install the reference tools with $shared/oracle/setup.sh"
-	exit 1
-fi
+source "$(dirname "$0")/lib/oracle.sh"
 bvr=("$O/node" "$O/npm/bvr_oracle.js")
 F=$shared/fixtures/particle
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/lib/check.sh"
 
 # Applications needing Device OS 5.5.0: the fixture, and the Tinker builds
 # with their dependency raised to 5500 (resealed) so `bundle` accepts them.

@@ -10,11 +10,7 @@ source "$here/lib/otakitd.sh"
 source "$here/lib/oracle.sh"
 PJS=$O/npm/node_modules/particle-api-js
 [[ -d $PJS ]] || { echo "FAIL: particle-api-js not in the oracle ($PJS)"; exit 1; }
-mkdir data
-od_start data
-od_user alice 'alice-password'
-T=$(od_token alice alice-password)
-[[ $(req POST /v1/products "$T" -d name=A -d platform_id=32 -d id=1234) == 200 ]] || bad "setup: product"
+od_product
 head -c 3000 /dev/urandom >body.bin
 for v in 1 2 3; do
 	"$CLI" binary create body.bin --platform p2 --product 1234:$v --depends system:1:5500 -o fw$v.bin -f >/dev/null

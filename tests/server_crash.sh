@@ -9,11 +9,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib/otakitd.sh"
 command -v sqlite3 >/dev/null || { echo "skipped: sqlite3 not installed"; exit 77; }
 
-mkdir data
-od_start data
-od_user alice 'alice-password'
-T=$(od_token alice alice-password)
-[[ $(req POST /v1/products "$T" -d name=A -d platform_id=32 -d id=1234) == 200 ]] || bad "setup: product"
+od_product
 head -c 3000 /dev/urandom >body.bin
 mkdir assets && head -c 400000 /dev/urandom >assets/big.bin && echo small >assets/s.txt
 declare -A SENT   # version -> file

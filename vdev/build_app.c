@@ -31,9 +31,7 @@ int cmd_build_app(int argc, char **argv)
 	uint32_t version = 1;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		if (cli_out_option(&o, c))
-			continue;
+	while ((c = cli_getopt_out(argc, argv, opts, &o)) != -1) {
 		switch (c) {
 		case 'p': pname = optarg; break;
 		case 'd': dos = optarg; break;

@@ -7,7 +7,9 @@
 #   od_stop [SIG]     stop it (SIGTERM by default; SIGKILL is a crash), bounded
 #   od_user NAME PW   add a user to DIR
 #   od_token NAME PW  print a token from the password grant
-#   ok/bad/has/hasnt  as in tests/lib/vdev.sh; req METHOD PATH TOKEN [curl args]
+#   od_product        od_start on data/, user alice with her token in T, and
+#                     product 1234 (p2)
+#   ok/bad/has/hasnt  tests/lib/check.sh; req METHOD PATH TOKEN [curl args]
 #                     runs curl, body in body.json, prints the status code
 build=${OTK_BUILD:?OTK_BUILD must name the build directory}
 D=$build/server/otakitd
@@ -16,7 +18,7 @@ if [[ ! -x $D ]]; then
 	echo "skipped: $D not built"
 	exit 77
 fi
-tmp=$(mktemp -d)
+source "${BASH_SOURCE[0]%/*}/check.sh"
 OD_PID=
 od_cleanup() {
 	if [[ -n $OD_PID ]]; then
@@ -26,16 +28,6 @@ od_cleanup() {
 	rm -rf "$tmp"
 }
 trap od_cleanup EXIT
-cd "$tmp" || exit 1
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-has() {
-	if grep -qE -- "$3" "$2"; then ok "$1"; else bad "$1: no /$3/ in:"; cat "$2"; echo; fi
-}
-hasnt() {
-	if grep -qE -- "$3" "$2"; then bad "$1: /$3/ found in:"; cat "$2"; echo; else ok "$1"; fi
-}
 
 OD_DIR=
 od_start() {
@@ -74,6 +66,15 @@ od_stop() {
 
 od_user() {
 	printf '%s\n' "$2" | "$D" user add "$1" --data "$OD_DIR" >/dev/null
+}
+
+od_product() {
+	mkdir data
+	od_start data
+	od_user alice 'alice-password'
+	T=$(od_token alice alice-password)
+	[[ $(req POST /v1/products "$T" -d name=A -d platform_id=32 -d id=1234) == 200 ]] ||
+		bad "setup: product"
 }
 
 od_token() {
