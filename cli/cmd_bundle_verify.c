@@ -47,7 +47,7 @@ static bool verify_bundle(const char *path, struct otk_bundle *b, bool strict, s
 		return false;
 	}
 	struct otk_bundle_verify r;
-	int rc = otk_bundle_verify_assets(b, &m, path, 0, &r);
+	int rc = otk_bundle_verify_assets(b, &m, path, &r);
 	unsigned problems = r.problems;
 	for (size_t k = 0; k < r.n; k++)
 		if (r.v[k].message)

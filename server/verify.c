@@ -140,7 +140,7 @@ static int check_bundle(const uint8_t *data, size_t len, const struct otkd_fw_ex
 	struct otk_module m;
 	otk_module_parse(b->app.data, b->app.len, &m);
 	struct otk_bundle_verify r;
-	rc = otk_bundle_verify_assets(b, &m, e->filename, OTK_BV_MODULE_HASH, &r);
+	rc = otk_bundle_verify_assets(b, &m, e->filename, &r);
 	const struct otk_asset_check *p = otk_bundle_verify_first_problem(&r);
 	if (rc != OTK_ENOMEM && p && p->message)
 		snprintf(err, errlen, "%s", p->message);

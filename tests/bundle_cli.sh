@@ -34,6 +34,19 @@ python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 37 + i // 251) & 0xff
 	{ echo "FAIL: binary create"; exit 1; }
 mkdir -p oa && printf 'meow' >oa/cat.txt && printf 'splash' >oa/water.txt
 "$cli" bundle own.bin --assets oa -o own.zip >/dev/null && ok "bundle of an app built here" || bad "bundle own.bin"
+# An asset that is itself an asset module is matched by its own HASH
+# extension (spec 02), by the bundler, by verify and by inspect alike.
+mkdir -p ma && printf 'purr purr purr' >raw.txt &&
+	"$cli" binary asset-module raw.txt -o ma/purr.bin >/dev/null || bad "asset-module raw.txt"
+if "$cli" bundle own.bin --assets ma -o ma.zip >/dev/null 2>err.txt; then
+	"$cli" bundle verify ma.zip >out.txt 2>&1 && ok "verify accepts an asset that is an asset module" ||
+		{ bad "verify refuses an asset that is an asset module:"; cat out.txt; }
+	"$cli" binary inspect --json ma.zip >out.txt 2>&1 && grep -q '"status": *"ok"' out.txt &&
+		! grep -q 'hash mismatch' out.txt && ok "inspect matches an asset module by its HASH" ||
+		{ bad "inspect of a bundle with an asset module:"; cat out.txt; }
+else
+	bad "bundle with an asset-module asset:"; cat err.txt
+fi
 expect_fail "app does not exist" "The file nope.bin does not exist" x.zip "$cli" bundle nope.bin --assets oa --saveTo x.zip
 cp own.bin app.txt
 expect_fail "app not .bin" "is not a valid binary" x.zip "$cli" bundle app.txt --assets oa --saveTo x.zip

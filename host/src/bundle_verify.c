@@ -16,7 +16,6 @@
 struct verify_ctx {
 	const struct otk_bundle *b;
 	const char *file;
-	unsigned flags;
 	bool *used;
 	struct otk_bundle_verify *r;
 	int rc;
@@ -58,10 +57,7 @@ static int check_dep(void *ctx, const struct otk_ext_asset *a)
 	bool match = false;
 	if (k < b->nassets) {
 		c->used[k] = true;
-		if (c->flags & OTK_BV_MODULE_HASH)
-			otk_asset_hash(b->assets[k].data, b->assets[k].len, h);
-		else
-			otk_sha256(b->assets[k].data, b->assets[k].len, h);
+		otk_asset_hash(b->assets[k].data, b->assets[k].len, h);
 		match = a->hash_len == OTK_SHA256_LEN && memcmp(h, a->hash, OTK_SHA256_LEN) == 0;
 	}
 	struct otk_asset_check *v = add(c->r, k == b->nassets ? OTK_ASSET_MISSING :
@@ -91,10 +87,10 @@ static int check_dep(void *ctx, const struct otk_ext_asset *a)
 }
 
 int otk_bundle_verify_assets(const struct otk_bundle *b, const struct otk_module *app,
-			     const char *file, unsigned flags, struct otk_bundle_verify *r)
+			     const char *file, struct otk_bundle_verify *r)
 {
 	memset(r, 0, sizeof *r);
-	struct verify_ctx c = { b, file, flags, calloc(b->nassets + 1, sizeof(bool)), r, OTK_OK };
+	struct verify_ctx c = { b, file, calloc(b->nassets + 1, sizeof(bool)), r, OTK_OK };
 	if (!c.used)
 		return OTK_ENOMEM;
 	int n = otk_assets_list(app, check_dep, &c);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "otk/assets.h"
 #include "otk/bundle.h"
 #include "otk/describe.h"
 #include "otk/dos_version.h"
@@ -511,7 +512,7 @@ static json_t *dependency_status(const struct otk_bundle *b, const json_t *d, bo
 	uint8_t sha[OTK_SHA256_LEN];
 	char hex[65];
 	used[k] = true;
-	otk_sha256(b->assets[k].data, b->assets[k].len, sha);
+	otk_asset_hash(b->assets[k].data, b->assets[k].len, sha);
 	hex_digits(sha, OTK_SHA256_LEN, hex);
 	json_object_set_new(a, "size", json_integer((json_int_t)b->assets[k].len));
 	if (strcmp(hex, hash) == 0) {

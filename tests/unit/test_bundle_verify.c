@@ -79,7 +79,7 @@ static void test_statuses(void **state)
 	b.assets = assets;
 	b.nassets = 3;
 	struct otk_bundle_verify r;
-	assert_int_equal(otk_bundle_verify_assets(&b, &m, "x.zip", OTK_BV_MODULE_HASH, &r),
+	assert_int_equal(otk_bundle_verify_assets(&b, &m, "x.zip", &r),
 			 OTK_EINVAL);
 	assert_int_equal(r.ndeps, 3);
 	assert_int_equal(r.n, 4);
@@ -101,16 +101,11 @@ static void test_statuses(void **state)
 	assert_ptr_equal(otk_bundle_verify_first_problem(&r), &r.v[0]);
 	otk_bundle_verify_free(&r);
 
-	/* By its bytes the asset module does not match the raw data's hash. */
-	assert_int_equal(otk_bundle_verify_assets(&b, &m, "x.zip", 0, &r), OTK_EINVAL);
-	assert_int_equal(r.v[2].status, OTK_ASSET_HASH_MISMATCH);
-	otk_bundle_verify_free(&r);
-
 	/* All present and matching. */
 	struct otk_bundle_entry good[3] = { entry("d.bin", (const char *)dmod, dlen),
 					    entry("b.bin", "BBB", 3), entry("a.txt", "AAA", 3) };
 	b.assets = good;
-	assert_int_equal(otk_bundle_verify_assets(&b, &m, "x.zip", OTK_BV_MODULE_HASH, &r), OTK_OK);
+	assert_int_equal(otk_bundle_verify_assets(&b, &m, "x.zip", &r), OTK_OK);
 	assert_int_equal(r.problems, 0);
 	assert_int_equal(r.n, 3);
 	assert_null(otk_bundle_verify_first_problem(&r));

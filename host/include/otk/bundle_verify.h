@@ -39,18 +39,17 @@ struct otk_bundle_verify {
 	unsigned problems;         /* entries that are not OK */
 };
 
-/* Match an asset that is itself a valid asset module by its own HASH
- * (otk_asset_hash()), as devices and the cloud do, not by its bytes. */
-#define OTK_BV_MODULE_HASH 1u
-
 /*
  * Check b's assets against app (b's application, parsed); file names the
- * bundle in messages.  OTK_OK when every entry is OK, OTK_EINVAL when some
+ * bundle in messages.  An asset is matched by otk_asset_hash(): the SHA-256
+ * of its bytes, or, when the file is itself a valid asset module, the HASH
+ * extension inside it (spec 02), as devices, the cloud and `otakit bundle`
+ * do.  OTK_OK when every entry is OK, OTK_EINVAL when some
  * are not (r lists them), OTK_ENOMEM.  Release r with otk_bundle_verify_free()
  * whatever is returned.
  */
 int otk_bundle_verify_assets(const struct otk_bundle *b, const struct otk_module *app,
-			     const char *file, unsigned flags, struct otk_bundle_verify *r);
+			     const char *file, struct otk_bundle_verify *r);
 
 /* The first entry that is not OK, or NULL. */
 const struct otk_asset_check *otk_bundle_verify_first_problem(const struct otk_bundle_verify *r);
