@@ -11,7 +11,8 @@
  *     --concurrency C  handshakes in flight at once (default 64)
  *     --window W       CoAP requests in flight at once in a round (default: all)
  *     --idle S         seconds every session stays idle before round 2 (default 2)
- *     --pid PID        otakitd's process, for VmRSS from /proc/PID/status
+ *     --pid PID        otakitd's process: VmRSS from /proc/PID/status, and its
+ *                      CPU time during the handshakes from /proc/PID/stat
  *     --timeout S      give up after S seconds in all (default 240)
  *
  * One non-blocking UDP socket per device (its own source port), all driven
@@ -126,6 +127,27 @@ static long rss_kb(const char *pid)
 	return kb;
 }
 
+/* CPU seconds (user + system) the process used so far, or -1. */
+static double cpu_s(const char *pid)
+{
+	char path[64], buf[1024];
+	if (!pid)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	/* fields after the command name in parentheses: state is field 3, utime 14, stime 15 */
+	const char *p = strrchr(buf, ')');
+	unsigned long long ut, st;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			 &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void device_id(size_t i, char out[25])
 {
 	snprintf(out, 25, "10ad%020zx", i);
@@ -228,9 +250,9 @@ static size_t run_phase(struct dev *devs, size_t n, int round, size_t limit, uin
 			struct otk_dtls_config *cfg)
 {
 	struct pollfd *p = calloc(limit, sizeof(*p));
-	size_t *who = calloc(limit, sizeof(*who));
+	size_t *who = calloc(limit, sizeof(*who)), *active = calloc(limit, sizeof(*active));
 	size_t next = 0, busy = 0, done = 0, failed = 0;
-	if (!p || !who) {
+	if (!p || !who || !active) {
 		fprintf(stderr, "otk-dtls-load: out of memory\n");
 		exit(1);
 	}
@@ -271,17 +293,15 @@ static size_t run_phase(struct dev *devs, size_t n, int round, size_t limit, uin
 				v->next_try = now_ms() + 2000;
 				send_hello(v);
 			}
-			busy++;
+			active[busy++] = next;
 		}
 		/* the devices in flight */
 		size_t np = 0;
 		uint64_t now = now_ms(), wake = now + 50;
-		for (size_t i = 0; i < next; i++) {
-			struct dev *v = &devs[i];
-			if (v->phase != HANDSHAKE && v->phase != WAITING)
-				continue;
+		for (size_t i = 0; i < busy; i++) {
+			struct dev *v = &devs[active[i]];
 			p[np] = (struct pollfd){ .fd = v->fd, .events = POLLIN };
-			who[np++] = i;
+			who[np++] = active[i];
 			uint64_t t = v->phase == HANDSHAKE ? otk_dtls_timeout(v->s) : v->next_try;
 			if (t < wake)
 				wake = t;
@@ -298,25 +318,21 @@ static size_t run_phase(struct dev *devs, size_t n, int round, size_t limit, uin
 				if (st == OTK_DTLS_ESTABLISHED) {
 					v->phase = ESTABLISHED;
 					done++;
-					busy--;
 				} else if (st != OTK_DTLS_HANDSHAKE) {
 					fprintf(stderr, "otk-dtls-load: device %zu: handshake failed "
 							"(alert %d)\n", who[i], otk_dtls_alert(v->s));
 					v->phase = FAILED;
 					failed++;
-					busy--;
 				}
 			} else if (v->phase == REPLIED) {
 				v->phase = ESTABLISHED;
 				done++;
-				busy--;
 			} else if (v->phase == WAITING && now >= v->next_try) {
 				if (++v->tries > 4) {
 					fprintf(stderr, "otk-dtls-load: device %zu: no reply in round %d\n",
 						who[i], round);
 					v->phase = FAILED;
 					failed++;
-					busy--;
 					continue;
 				}
 				retransmits++;
@@ -324,9 +340,16 @@ static size_t run_phase(struct dev *devs, size_t n, int round, size_t limit, uin
 				send_hello(v);
 			}
 		}
+		/* keep the devices still in flight */
+		size_t k = 0;
+		for (size_t i = 0; i < busy; i++)
+			if (devs[active[i]].phase == HANDSHAKE || devs[active[i]].phase == WAITING)
+				active[k++] = active[i];
+		busy = k;
 	}
 	free(p);
 	free(who);
+	free(active);
 	return done;
 }
 
@@ -404,13 +427,18 @@ static int run(int argc, char **argv)
 		window = n;
 	uint64_t t0 = now_ms(), deadline = t0 + (uint64_t)timeout * 1000u;
 	long rss0 = rss_kb(pid);
+	double cpu0 = cpu_s(pid);
 
 	size_t hs = run_phase(devs, n, 0, conc, deadline, &cfg);
 	uint64_t t1 = now_ms();
 	long rss1 = rss_kb(pid);
+	double cpu1 = cpu_s(pid);
 	printf("devices %zu\nconcurrency %zu\nwindow %zu\n", n, conc, window);
 	printf("handshakes_ok %zu\nhandshake_s %.2f\nhandshakes_per_s %.1f\n", hs, secs(t1 - t0),
 	       (double)hs / secs(t1 - t0 ? t1 - t0 : 1));
+	if (cpu0 >= 0 && cpu1 > cpu0)
+		printf("server_cpu_s %.2f\nhandshakes_per_server_cpu_s %.1f\n", cpu1 - cpu0,
+		       (double)hs / (cpu1 - cpu0));
 	fflush(stdout);
 
 	size_t r1 = run_phase(devs, n, 1, window, deadline, &cfg);
