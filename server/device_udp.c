@@ -30,6 +30,8 @@
 #define HANDSHAKE_LIFETIME_MS 120000u
 /* established sessions idle this long leave memory (saved; restored by CID on use) */
 #define IDLE_EVICT_MS (30u * 60u * 1000u)
+/* receive buffer asked for: a burst of some thousands of small datagrams */
+#define UDP_RCVBUF (8 * 1024 * 1024)
 
 struct dev_session {
 	struct otkd_udp *u;
@@ -520,6 +522,16 @@ static int bind_udp(const char *listen, char *msg, size_t msglen)
 		fd = -1;
 	}
 	freeaddrinfo(ai);
+	/*
+	 * Thousands of devices may speak at once (all of them after a network
+	 * outage or a restart).  The default receive buffer (about 200 KB on
+	 * Linux) holds only some hundreds of datagrams, so a burst was dropped
+	 * and cost every device a CoAP retransmission (bench/dtls_sessions.sh).
+	 * Ask for more; the kernel caps it at net.core.rmem_max.
+	 */
+	int rcvbuf = UDP_RCVBUF;
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	return fd;
 }
 
