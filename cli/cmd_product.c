@@ -192,9 +192,19 @@ static int cmd_product(int argc, char **argv)
 
 /* --- product firmware ------------------------------------------------------------ */
 
+struct progress {
+	const char *file;
+	int last;  /* percentage shown last, -1 before the first */
+};
+
+/* curl calls this often, also while the answer is awaited: show changes only */
 static void show_progress(void *ctx, uint64_t sent, uint64_t total)
 {
-	cli_progress(ctx, sent, total);
+	struct progress *p = ctx;
+	int pct = total ? (int)(sent * 100 / total) : 0;
+	if (pct != p->last)
+		cli_progress(p->file, sent, total);
+	p->last = pct;
 }
 
 static int firmware_upload(struct cloud *c, char **a, int n)
@@ -222,8 +232,8 @@ static int firmware_upload(struct cloud *c, char **a, int n)
 		{ .name = "binary", .file = file, .filename = base },
 	};
 	struct otk_http_response res;
-	int rc = otk_http_upload(c->http, "POST", path, parts, 4, show_progress, (void *)file,
-				 &res);
+	struct progress prog = { file, -1 };
+	int rc = otk_http_upload(c->http, "POST", path, parts, 4, show_progress, &prog, &res);
 	snprintf(what, sizeof what, "%s %s to product %s", c->command, cli_shown(file),
 		 cli_shown(a[0]));
 	if (rc < 0 || !otk_http_success(&res)) {

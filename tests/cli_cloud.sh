@@ -86,6 +86,7 @@ mk 1 fw1.bin
 mk 2 fw2.bin
 mk 3 other.bin p2 999
 expect 0 "firmware upload" product firmware upload fleet-a fw1.bin --version 1 --title first
+hasnt "no progress when stderr is not a terminal" err.txt "%"
 has "upload output names the file and version" out.txt "fw1.bin: uploaded as version 1 of product fleet-a \(sha256 $(sha256sum fw1.bin | cut -c1-64)\)"
 st=$(curl -s -o down.bin -w '%{http_code}' -H "Authorization: Bearer $TOK" "$U/v1/products/1234/firmware/1/binary")
 [[ $st == 200 ]] && cmp -s down.bin fw1.bin && ok "uploaded file stored as sent" || bad "download: $st"
@@ -203,6 +204,22 @@ has "foreign stream: 403" err.txt "subscribe: HTTP 403"
 expect 1 "publish: reserved name refused by the server" publish spark/x 1
 has "publish refusal" err.txt "publish spark/x: HTTP 400"
 expect 2 "subscribe --max 0" subscribe --max 0
+
+# --- on a terminal (script(1) gives the command a pseudo-terminal) -----------------
+if command -v script >/dev/null; then
+	printf 'tty-secret-pw\n' >pw.txt
+	(sleep 1; cat pw.txt) | timeout 30 script -qec "'$CLI' token create --username alice" /dev/null >tty.txt 2>&1
+	has "password prompt on a terminal" tty.txt "^Password: "
+	hasnt "the typed password is not echoed" tty.txt "tty-secret-pw"
+	has "wrong password from the prompt reaches the server" tty.txt "HTTP 400: invalid_grant"
+	head -c 200000 /dev/urandom >big.body
+	"$CLI" binary create big.body --platform p2 --product 1234:4 --depends system:1:5500 -o fw4.bin -f >/dev/null
+	timeout 60 script -qec "'$CLI' product firmware upload 1234 fw4.bin --version 4" /dev/null </dev/null >tty.txt 2>&1
+	has "upload progress on a terminal" tty.txt "fw4.bin: 100%"
+	[[ $(grep -o "fw4.bin: 100%" tty.txt | wc -l) == 1 ]] && ok "100% shown once" || bad "progress repeats: $(cat -A tty.txt | head -c 600)"
+else
+	echo "skip: script(1) absent, terminal checks not run"
+fi
 
 # --- overrides, logout --------------------------------------------------------------------------
 expect 1 "--api elsewhere: connection error named" list --api http://127.0.0.1:1
