@@ -431,15 +431,17 @@ static int cmd_subscribe(int argc, char **argv)
 	fprintf(stderr, "Subscribing to %s%s%s events at %s (Ctrl-C stops)\n",
 		name ? "\"" : "", name ? cli_shown(name) : product ? "all the product's" : "your devices'",
 		name ? "\"" : "", cli_shown(c.api));
-	struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
+	/*
+	 * Kept until exit: a second SIGINT (timeout(1) signals the child and
+	 * then its process group) must not kill the process while it ends.
+	 */
+	struct sigaction sa = { .sa_handler = on_interrupt };
 	sigemptyset(&sa.sa_mask);
 	interrupted = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	struct otk_http_response res;
 	int rc = otk_http_events(c.http, path, print_event, &s, &interrupted, 0, &res);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 	int st = 0;
 	if (rc < 0 || !otk_http_success(&res)) {
 		st = cloud_failed("subscribe", rc, &res);
