@@ -4,7 +4,7 @@
  * One CURL easy handle per struct otk_http, reset before each request, so
  * connections are reused between the calls of one command.  Answer bodies
  * collect in a buffer with a cap; an event stream's body is cut into events
- * as it arrives and never collected.
+ * as it arrives (otk/sse.h) and never collected.
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>
@@ -14,13 +14,12 @@
 
 #include "otk/error.h"
 #include "otk/http.h"
+#include "otk/sse.h"
 
 #define DEFAULT_TIMEOUT 60L
 #define DEFAULT_CONNECT_TIMEOUT 15L
 #define DEFAULT_MAX_RESPONSE (16u << 20)
 #define DEFAULT_IDLE 120L
-/* One SSE event (its lines) may not grow beyond this. */
-#define MAX_EVENT (1u << 20)
 
 struct otk_http {
 	CURL *curl;
@@ -352,85 +351,36 @@ int otk_http_upload(struct otk_http *h, const char *method, const char *path,
 	return rc;
 }
 
-/* The state of an event stream: the lines of the event being read. */
-struct sse {
-	struct buf line;   /* an incomplete line */
-	struct buf data;   /* data lines of the current event, joined by \n */
-	char event[256];
-	otk_http_event_fn fn;
-	void *ctx;
+/* The state of an event stream. */
+struct stream {
+	struct otk_sse sse;
+	int rc;              /* otk_sse_feed()'s last failure, or 1 when stopped */
 	volatile sig_atomic_t *stop;
-	bool stopped;      /* fn asked to stop */
-	bool nomem;
 	struct buf *refusal; /* body of a non-2xx answer, collected instead */
 	CURL *curl;
 };
 
-/* One line of the stream (without its end of line). */
-static void sse_line(struct sse *s, char *line, size_t n)
+static size_t stream_write(char *p, size_t size, size_t n, void *ctx)
 {
-	if (n == 0) {
-		/* blank line: the event is complete */
-		if (s->data.len || *s->event) {
-			if (s->fn(s->ctx, *s->event ? s->event : "message", s->data.p ? s->data.p : ""))
-				s->stopped = true;
-		}
-		s->data.len = 0;
-		if (s->data.p)
-			s->data.p[0] = 0;
-		s->event[0] = 0;
-		return;
-	}
-	if (line[0] == ':')
-		return; /* comment: keep-alive */
-	size_t f = strcspn(line, ":");
-	char *value = line + f;
-	if (*value == ':')
-		value++;
-	if (*value == ' ')
-		value++;
-	line[f] = 0;
-	if (strcmp(line, "event") == 0) {
-		snprintf(s->event, sizeof s->event, "%s", value);
-	} else if (strcmp(line, "data") == 0) {
-		if ((s->data.len && !buf_add(&s->data, "\n", 1)) ||
-		    !buf_add(&s->data, value, strlen(value)))
-			s->nomem = !s->data.over;
-	}
-}
-
-static size_t sse_write(char *p, size_t size, size_t n, void *ctx)
-{
-	struct sse *s = ctx;
+	struct stream *s = ctx;
 	size_t total = size * n;
 	long status = 0;
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status >= 300)
 		return buf_add(s->refusal, p, total) ? total : 0;
-	for (size_t i = 0; i < total && !s->stopped; i++) {
-		if (p[i] != '\n') {
-			if (!buf_add(&s->line, &p[i], 1))
-				return 0;
-			continue;
-		}
-		size_t l = s->line.len;
-		if (l && s->line.p[l - 1] == '\r')
-			l--;
-		if (s->line.p)
-			s->line.p[l] = 0;
-		sse_line(s, s->line.p ? s->line.p : (char *)"", l);
-		s->line.len = 0;
-		if (s->nomem || s->data.over)
-			return 0;
+	int rc = otk_sse_feed(&s->sse, p, total);
+	if (rc != OTK_OK) {
+		s->rc = rc;
+		return 0;
 	}
 	return total;
 }
 
-static int sse_xfer(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+static int stream_xfer(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
-	struct sse *s = ctx;
+	struct stream *s = ctx;
 	(void)a, (void)b, (void)c, (void)d;
-	return s->stopped || (s->stop && *s->stop);
+	return s->stop && *s->stop;
 }
 
 int otk_http_events(struct otk_http *h, const char *path, otk_http_event_fn fn, void *ctx,
@@ -438,21 +388,19 @@ int otk_http_events(struct otk_http *h, const char *path, otk_http_event_fn fn, 
 {
 	char url[4096];
 	struct buf refusal = { .max = h->max_response };
-	struct sse s = {
-		.line = { .max = MAX_EVENT }, .data = { .max = MAX_EVENT },
-		.fn = fn, .ctx = ctx, .stop = stop, .refusal = &refusal, .curl = h->curl,
-	};
+	struct stream s = { .stop = stop, .refusal = &refusal, .curl = h->curl };
 	struct curl_slist *headers = NULL;
+	otk_sse_init(&s.sse, fn, ctx);
 	memset(res, 0, sizeof *res);
 	setup(h, "GET", path, url, sizeof url);
 	if (h->auth)
 		headers = curl_slist_append(headers, h->auth);
 	headers = curl_slist_append(headers, "Accept: text/event-stream");
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, sse_write);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, stream_write);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, sse_xfer);
+	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, stream_xfer);
 	curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, &s);
 	/* no overall timeout; a stream that goes silent (no keep-alive) ends */
 	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -462,19 +410,18 @@ int otk_http_events(struct otk_http *h, const char *path, otk_http_event_fn fn, 
 	CURLcode cc = curl_easy_perform(h->curl);
 	curl_slist_free_all(headers);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &res->status);
-	free(s.line.p);
-	free(s.data.p);
+	otk_sse_deinit(&s.sse);
 	res->body = refusal.p ? refusal.p : strdup("");
 	res->len = refusal.len;
 	if (!res->body)
 		return OTK_ENOMEM;
-	bool ended_by_us = s.stopped || (stop && *stop);
+	bool ended_by_us = s.rc == 1 || (stop && *stop);
 	if (cc != CURLE_OK && !ended_by_us) {
-		if (s.nomem)
+		if (s.rc == OTK_ENOMEM)
 			return OTK_ENOMEM;
-		if (s.data.over || s.line.over || refusal.over) {
-			snprintf(res->error, sizeof res->error, "GET %s: an event larger than %u bytes",
-				 path, MAX_EVENT);
+		if (s.rc == OTK_ETOOBIG || refusal.over) {
+			snprintf(res->error, sizeof res->error, "GET %s: %s larger than %u bytes", path,
+				 refusal.over ? "an answer" : "an event", OTK_SSE_MAX);
 			return OTK_ETOOBIG;
 		}
 		snprintf(res->error, sizeof res->error, "GET %s%s: %s", h->base, path,

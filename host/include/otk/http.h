@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "otk/sse.h"
+
 struct otk_http;
 
 struct otk_http_options {
@@ -80,7 +82,7 @@ int otk_http_upload(struct otk_http *h, const char *method, const char *path,
 		    void *ctx, struct otk_http_response *res);
 
 /* One Server-Sent Event; return nonzero to stop the stream. */
-typedef int (*otk_http_event_fn)(void *ctx, const char *event, const char *data);
+typedef otk_sse_event_fn otk_http_event_fn;
 
 /*
  * GET path as an event stream, calling fn for every event until fn returns
