@@ -242,6 +242,44 @@ expect 1 "broken config file" list
 has "broken config named" err.txt "config.json: not valid JSON"
 [[ $(cat "$CFG") == '{"profile": ' ]] && ok "broken config left as it was" || bad "broken config rewritten"
 
+# --- answers otakitd never gives: a stand-in server on loopback -------------------------
+cat >fake.py <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        if self.path == "/errors/v1/devices":
+            body, ctype, st = b'{"ok":false,"errors":["first problem","second problem"]}', "application/json", 500
+        elif self.path == "/text/v1/devices":
+            body, ctype, st = b"Bad Gateway from the proxy\nmore", "text/plain", 502
+        elif self.path == "/huge/v1/devices":
+            body, ctype, st = b"[" + b" " * (17 << 20) + b"]", "application/json", 200
+        else:
+            body, ctype, st = b"{}", "application/json", 404
+        self.send_response(st)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open("fake.port", "w").write(str(s.server_address[1]))
+s.timeout = 30
+for _ in range(3):
+    s.handle_request()
+PY
+python3 fake.py &
+FAKE=$!
+for _ in $(seq 50); do [[ -s fake.port ]] && break; sleep 0.1; done
+F=http://127.0.0.1:$(cat fake.port)
+OTAKIT_CONFIG=$tmp/fake-config.json OTAKIT_TOKEN=x run list --api "$F/errors" </dev/null
+[[ $? == 1 ]] && has "Particle's errors array as one message" err.txt "list: HTTP 500: first problem; second problem" || bad "errors array"
+OTAKIT_CONFIG=$tmp/fake-config.json OTAKIT_TOKEN=x run list --api "$F/text" </dev/null
+[[ $? == 1 ]] && has "a non-JSON error body: its first line" err.txt "list: HTTP 502: Bad Gateway from the proxy$" || bad "text error"
+OTAKIT_CONFIG=$tmp/fake-config.json OTAKIT_TOKEN=x run list --api "$F/huge" </dev/null
+[[ $? == 1 ]] && has "an answer over 16 MiB is refused" err.txt "answer larger than 16777216 bytes" || bad "huge answer"
+kill $FAKE 2>/dev/null
+wait $FAKE 2>/dev/null
+
 # --- help, usage ---------------------------------------------------------------------------------
 expect 0 "product firmware --help" product firmware upload --help
 has "help has examples" out.txt "otakit product firmware upload fleet-a app.bin --version 3"
