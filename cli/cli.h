@@ -28,6 +28,12 @@ extern const struct cli_command cli_bundle_check_commands[];
 extern const size_t cli_bundle_check_command_count;
 extern const struct cli_command cli_hex_commands[];
 extern const size_t cli_hex_command_count;
+extern const struct cli_command cli_cloud_commands[];
+extern const size_t cli_cloud_command_count;
+extern const struct cli_command cli_profile_commands[];
+extern const size_t cli_profile_command_count;
+extern const struct cli_command cli_product_commands[];
+extern const size_t cli_product_command_count;
 
 /* Usage error: message plus a pointer to help; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)

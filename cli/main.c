@@ -29,6 +29,9 @@ static const struct cli_table tables[] = {
 	{ cli_bundle_commands, &cli_bundle_command_count },
 	{ cli_bundle_check_commands, &cli_bundle_check_command_count },
 	{ cli_hex_commands, &cli_hex_command_count },
+	{ cli_cloud_commands, &cli_cloud_command_count },
+	{ cli_profile_commands, &cli_profile_command_count },
+	{ cli_product_commands, &cli_product_command_count },
 };
 
 #define FOREACH_COMMAND(c)                                                          \
@@ -40,7 +43,7 @@ static void print_main_help(FILE *f)
 {
 	fputs("Usage: otakit COMMAND [ARGS...]\n"
 	      "\n"
-	      "Inspect and build Particle firmware modules.\n"
+	      "Inspect and build Particle firmware modules; talk to the cloud (otakitd or Particle's).\n"
 	      "\n"
 	      "Commands:\n",
 	      f);
