@@ -8,7 +8,8 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       zlib1g-dev libssl-dev libzip-dev libjansson-dev libcmocka-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils
       python3 zip unzip srecord
-      dosfstools fusefat"
+      dosfstools fusefat
+      nanopb libnanopb-dev protobuf-c-compiler libprotobuf-c-dev"
 # dosfstools and fusefat: tests/hostile.sh writes onto a real vfat file system
 # (no hard links) when the machine lets it mount one.
 # Node.js and npm are only needed for the interoperability tests and the
