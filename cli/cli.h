@@ -28,6 +28,11 @@ extern const struct cli_command cli_bundle_check_commands[];
 extern const size_t cli_bundle_check_command_count;
 extern const struct cli_command cli_hex_commands[];
 extern const size_t cli_hex_command_count;
+extern const struct cli_command cli_device_os_commands[];
+extern const size_t cli_device_os_command_count;
+
+/* The Device OS catalog folder: given, or the default (NULL and an error printed when none). */
+char *cli_catalog_dir(const char *given);
 
 /* Usage error: message plus a pointer to help; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)

@@ -29,6 +29,7 @@ static const struct cli_table tables[] = {
 	{ cli_bundle_commands, &cli_bundle_command_count },
 	{ cli_bundle_check_commands, &cli_bundle_check_command_count },
 	{ cli_hex_commands, &cli_hex_command_count },
+	{ cli_device_os_commands, &cli_device_os_command_count },
 };
 
 #define FOREACH_COMMAND(c)                                                          \
