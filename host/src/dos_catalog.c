@@ -109,7 +109,15 @@ static int module_from_json(json_t *o, struct otk_dos_module *m)
 	return OTK_OK;
 }
 
-/* release.json of one folder into r. */
+static int module_cmp(const void *a, const void *b)
+{
+	const struct otk_dos_module *x = a, *y = b;
+	int kx = x->prefix.function * 256 + x->prefix.index;
+	int ky = y->prefix.function * 256 + y->prefix.index;
+	return kx != ky ? kx - ky : (int)x->prefix.reserved - (int)y->prefix.reserved;
+}
+
+/* release.json of one folder into r, its modules by function and index. */
 static int release_load(const char *dir, struct otk_dos_release_set *r, char *err, size_t errlen)
 {
 	char *path = NULL;
@@ -150,6 +158,7 @@ static int release_load(const char *dir, struct otk_dos_release_set *r, char *er
 		}
 		r->mods[r->nmods++].prefix.platform = r->platform;
 	}
+	qsort(r->mods, r->nmods, sizeof *r->mods, module_cmp);
 out:
 	if (rc < 0)
 		release_clear(r);
