@@ -1,0 +1,91 @@
+/*
+ * The host side of Particle USB: finding devices (libusb-1.0), DfuSe
+ * (usb_dfu.c) and control requests (usb_ctrl.c).
+ *
+ * The protocol code talks to a device only through struct otk_usb_io, one
+ * control-transfer function, so the unit tests plug in the device
+ * library's own DfuSe state machine instead of a bus, and the CLI plugs in
+ * libusb (otk_usb_open()).
+ */
+#ifndef OTK_USB_H
+#define OTK_USB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OTK_USB_VENDOR 0x2B04u
+#define OTK_USB_TIMEOUT_MS 5000u
+
+/* Errors beyond otk/error.h: the transfer stalled, timed out, or the
+ * device went away. */
+#define OTK_USB_ESTALL (-200)
+#define OTK_USB_ETIMEOUT (-201)
+#define OTK_USB_EGONE (-202)
+#define OTK_USB_EIO (-203)
+
+struct otk_usb_io {
+	/*
+	 * One control transfer: bmRequestType's direction bit says whether
+	 * data is sent (OUT) or received (IN, up to len bytes).  Returns the
+	 * bytes transferred or an OTK_USB_E* code.
+	 */
+	int (*control)(void *ctx, uint8_t type, uint8_t request, uint16_t value, uint16_t index,
+		       uint8_t *data, uint16_t len, unsigned timeout_ms);
+	void (*sleep_ms)(void *ctx, unsigned ms);
+	void *ctx;
+	unsigned long transfers;   /* control transfers made, for the bench */
+};
+
+/* Text for an OTK_USB_E* code, else otk_strerror(). */
+const char *otk_usb_strerror(int rc);
+
+/* --- devices (libusb) -------------------------------------------------- */
+
+struct otk_usb_info {
+	char id[25];               /* serial number: the 24-hex-digit device id */
+	uint16_t vid, pid;
+	uint16_t platform;         /* from the product id */
+	bool dfu;                  /* product 0xD0xx */
+	uint8_t bus, address;
+};
+
+/* Particle devices on the bus (*list malloc'd, *n of them). */
+int otk_usb_list(struct otk_usb_info **list, size_t *n);
+
+struct otk_usb_dev;
+/* Open the device with that id (or the only one when id is NULL; OTK_EEXIST
+ * when several are attached, OTK_ENOTFOUND when none). */
+int otk_usb_open(const char *id, struct otk_usb_dev **dev, struct otk_usb_info *info);
+void otk_usb_close(struct otk_usb_dev *dev);
+struct otk_usb_io *otk_usb_dev_io(struct otk_usb_dev *dev);
+/* Claim interface 0 at an alternate setting (DFU). */
+int otk_usb_set_alt(struct otk_usb_dev *dev, uint8_t alt);
+/* String descriptor of an alt setting of interface 0 (the DfuSe memory
+ * string), into buf. */
+int otk_usb_alt_name(struct otk_usb_dev *dev, uint8_t alt, char *buf, size_t cap);
+
+/* --- DfuSe client (usb_dfu.c) ------------------------------------------ */
+
+typedef void (*otk_dfu_progress_fn)(void *ctx, size_t done, size_t total);
+
+struct otk_dfu {
+	struct otk_usb_io *io;
+	uint16_t iface;
+	uint16_t xfer;             /* transfer size, 4096 */
+	const char *memstr;        /* alt's DfuSe memory string: erase sectors */
+	unsigned retries;          /* a stalled or timed-out request is tried again */
+	otk_dfu_progress_fn progress;
+	void *progress_ctx;
+	char err[160];             /* what failed, for messages */
+};
+
+/* Erase the sectors covering [addr, addr + len) and write data there. */
+int otk_dfu_download(struct otk_dfu *d, uint32_t addr, const uint8_t *data, size_t len);
+/* Read len bytes at addr. */
+int otk_dfu_upload(struct otk_dfu *d, uint32_t addr, uint8_t *data, size_t len);
+/* Leave DFU: set the address to addr, zero-length DNLOAD, GETSTATUS (the
+ * device resets; a transfer that fails because it went away is success). */
+int otk_dfu_leave(struct otk_dfu *d, uint32_t addr);
+
+#endif
