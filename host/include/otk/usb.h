@@ -88,4 +88,48 @@ int otk_dfu_upload(struct otk_dfu *d, uint32_t addr, uint8_t *data, size_t len);
  * device resets; a transfer that fails because it went away is success). */
 int otk_dfu_leave(struct otk_dfu *d, uint32_t addr);
 
+/* --- control requests (usb_ctrl.c) ------------------------------------ */
+
+/* Request types of spec 04. */
+enum otk_usb_request_type {
+	OTK_REQ_DEVICE_ID = 20,
+	OTK_REQ_SERIAL_NUMBER = 21,
+	OTK_REQ_FIRMWARE_VERSION = 30,
+	OTK_REQ_RESET = 40,
+	OTK_REQ_FACTORY_RESET = 41,
+	OTK_REQ_DFU_MODE = 50,
+	OTK_REQ_SAFE_MODE = 60,
+	OTK_REQ_START_LISTENING = 70,
+	OTK_REQ_STOP_LISTENING = 71,
+	OTK_REQ_DEVICE_MODE = 72,
+	OTK_REQ_SETUP_DONE = 73,
+	OTK_REQ_MODULE_INFO = 90,
+	OTK_REQ_ASSET_INFO = 91,
+	OTK_REQ_START_FIRMWARE_UPDATE = 250,
+	OTK_REQ_FINISH_FIRMWARE_UPDATE = 251,
+	OTK_REQ_CANCEL_FIRMWARE_UPDATE = 252,
+	OTK_REQ_FIRMWARE_UPDATE_DATA = 253,
+};
+
+/* Device OS's answer to a request it does not know. */
+#define OTK_USB_RESULT_NOT_SUPPORTED (-120)
+
+/*
+ * One service request: INIT (type, payload size), SEND the payload in
+ * chunks of at most 4096 bytes, CHECK on the schedule 50, 50, 100, 100,
+ * 250, 250, 500, 500, 1000 ms (then every 1000 ms) until the reply is
+ * ready or timeout_ms passed, RECV the reply.  *result gets the device's
+ * result code (0, or a negative Device OS error such as
+ * OTK_USB_RESULT_NOT_SUPPORTED); *rep (malloc'd, may be NULL when empty)
+ * the reply payload.  A BUSY device (all four request slots taken) is asked
+ * again on the same schedule.  Returns OTK_OK when a result arrived, else a
+ * transfer error or OTK_USB_ETIMEOUT.
+ */
+int otk_usb_request(struct otk_usb_io *io, uint16_t type, const uint8_t *req, size_t req_len,
+		    int32_t *result, uint8_t **rep, size_t *rep_len, unsigned timeout_ms);
+
+/* The simple request 0x50 with wIndex = type (text answer, NUL-terminated
+ * into buf); returns its length or an error. */
+int otk_usb_simple(struct otk_usb_io *io, uint16_t type, char *buf, size_t cap);
+
 #endif
