@@ -9,7 +9,8 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils
       python3 zip unzip srecord
       dosfstools fusefat
-      nanopb libnanopb-dev protobuf-c-compiler libprotobuf-c-dev"
+      nanopb libnanopb-dev protobuf-c-compiler libprotobuf-c-dev
+      libusb-1.0-0-dev"
 # dosfstools and fusefat: tests/hostile.sh writes onto a real vfat file system
 # (no hard links) when the machine lets it mount one.
 # Node.js and npm are only needed for the interoperability tests and the
