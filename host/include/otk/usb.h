@@ -132,4 +132,34 @@ int otk_usb_request(struct otk_usb_io *io, uint16_t type, const uint8_t *req, si
  * into buf); returns its length or an error. */
 int otk_usb_simple(struct otk_usb_io *io, uint16_t type, char *buf, size_t cap);
 
+/* --- protobuf requests (usb_msgs.c; OTK_EUNSUPPORTED in a build without
+ * the generated messages) ------------------------------------------------ */
+
+struct otk_usb_module {
+	uint8_t function, index;
+	uint16_t version;
+	uint32_t size;
+	bool valid;                /* every check the device made passed */
+};
+struct otk_usb_asset {
+	char *name;
+	uint8_t hash[32];
+};
+
+/* Module info (type 90) and asset info (91): *result is the device's code. */
+int otk_usb_module_info(struct otk_usb_io *io, struct otk_usb_module **mods, size_t *n,
+			int32_t *result);
+int otk_usb_asset_info(struct otk_usb_io *io, struct otk_usb_asset **assets, size_t *n,
+		       int32_t *result);
+void otk_usb_assets_free(struct otk_usb_asset *a, size_t n);
+int otk_usb_setup_done(struct otk_usb_io *io, bool done, int32_t *result);
+/*
+ * A module through the firmware update requests (start {size}, data in the
+ * chunk size the device gives, finish): the device validates, applies and
+ * resets.  *step names the request that failed ("start", "data", "finish").
+ */
+int otk_usb_firmware_update(struct otk_usb_io *io, const uint8_t *data, size_t len,
+			    otk_dfu_progress_fn progress, void *ctx, int32_t *result,
+			    const char **step);
+
 #endif
