@@ -30,6 +30,8 @@ static const struct cli_table tables[] = {
 	{ cli_bundle_check_commands, &cli_bundle_check_command_count },
 	{ cli_hex_commands, &cli_hex_command_count },
 	{ cli_device_os_commands, &cli_device_os_command_count },
+	{ cli_usb_commands, &cli_usb_command_count },
+	{ cli_flash_commands, &cli_flash_command_count },
 };
 
 #define FOREACH_COMMAND(c)                                                          \

@@ -364,6 +364,37 @@ static int build_steps(struct cand **v, size_t n, const struct otk_flash_device 
 	return rc;
 }
 
+int otk_flash_check_files(const struct otk_flash_file *files, size_t nfiles, char *err,
+			  size_t errlen)
+{
+	struct cand *c = calloc(nfiles + 1, sizeof *c);
+	if (!c)
+		return OTK_ENOMEM;
+	int rc = OTK_OK;
+	uint16_t platform = 0;
+	bool first = true;
+	for (size_t i = 0; i < nfiles && rc == OTK_OK; i++) {
+		c[i].f = &files[i];
+		if (files[i].asset)
+			continue;
+		if (first) {
+			struct otk_module m;
+			if (otk_module_parse(files[i].data, files[i].len, &m) == OTK_OK)
+				platform = m.prefix.platform;
+			first = false;
+		}
+		rc = check_module(&c[i], platform, err, errlen);
+		if (rc == OTK_EINVAL && c[i].m.prefix.platform != platform)
+			rc = fail(err, errlen, OTK_EINVAL, "%s: built for %s (platform %u), %s for %s",
+				  files[i].name, platform_name(c[i].m.prefix.platform),
+				  c[i].m.prefix.platform, files[0].name, platform_name(platform));
+	}
+	if (rc == OTK_OK)
+		rc = check_assets(c, nfiles, err, errlen);
+	free(c);
+	return rc;
+}
+
 int otk_flash_plan_make(const struct otk_flash_file *files, size_t nfiles,
 			const struct otk_flash_device *dev, const struct otk_flash_opts *opts,
 			struct otk_flash_plan *plan, char *err, size_t errlen)

@@ -102,4 +102,12 @@ int otk_flash_plan_make(const struct otk_flash_file *files, size_t nfiles,
 			struct otk_flash_plan *plan, char *err, size_t errlen);
 void otk_flash_plan_free(struct otk_flash_plan *plan);
 
+/*
+ * The checks that need no device, for a refusal before one is opened:
+ * every module parses with a good CRC, all are for one platform, and a
+ * bundle's assets have the hashes its application names.
+ */
+int otk_flash_check_files(const struct otk_flash_file *files, size_t nfiles, char *err,
+			  size_t errlen);
+
 #endif
