@@ -23,11 +23,24 @@ static bool own_bus_dir;
 static uint32_t next_requests;
 static bool started;
 
+static bool act_pending;
+static uint32_t act_since; /* when the pending action was seen (ms) */
+
 static void hook(void)
 {
 	int st;
 	vusb_poll(&g_usb, 0);
-	if (g_usb.action != VUSB_NONE && !vdev_reboot) {
+	/*
+	 * Reset, DFU and safe mode act after the reply, 1 s later (spec 04), so
+	 * the host can complete the request; after DfuSe's leave, sooner.
+	 */
+	if (g_usb.action != VUSB_NONE && !act_pending) {
+		act_pending = true;
+		act_since = vlog_millis();
+	}
+	if (act_pending && !vdev_reboot &&
+	    vlog_millis() - act_since >= (g_usb.dfu ? 200u : 1000u)) {
+		act_pending = false;
 		next_requests = g_usb.action == VUSB_ENTER_DFU ? OTK_BOOT_REQ_DFU
 				: g_usb.action == VUSB_SAFE_MODE ? OTK_BOOT_REQ_SAFE : 0;
 		vdev_reboot = true;

@@ -286,10 +286,6 @@ static int32_t handle(void *ctx, uint16_t type, const uint8_t *req, size_t req_l
 		      size_t rep_cap, size_t *rep_len)
 {
 	struct vusb *u = ctx;
-	(void)req;
-	(void)req_len;
-	(void)rep;
-	(void)rep_cap;
 	*rep_len = 0;
 	switch (type) {
 	case 40: /* reset */
@@ -302,7 +298,15 @@ static int32_t handle(void *ctx, uint16_t type, const uint8_t *req, size_t req_l
 		u->action = VUSB_SAFE_MODE;
 		return OTK_CTRL_RESULT_OK;
 	default:
+#ifdef OTK_HAVE_PROTOS
+		return vusb_request_pb(u, type, req, req_len, rep, rep_cap, rep_len);
+#else
+		(void)req;
+		(void)req_len;
+		(void)rep;
+		(void)rep_cap;
 		return OTK_CTRL_NOT_SUPPORTED;
+#endif
 	}
 }
 
@@ -425,7 +429,7 @@ void vusb_poll(struct vusb *u, int timeout_ms)
 {
 	struct pollfd p = {u->fd, POLLIN, 0};
 	static uint8_t in[65536];
-	while (u->fd >= 0 && u->action == VUSB_NONE && poll(&p, 1, timeout_ms) > 0) {
+	while (u->fd >= 0 && poll(&p, 1, timeout_ms) > 0) {
 		ssize_t n = recv(u->fd, msg, sizeof msg, MSG_DONTWAIT);
 		int32_t rc;
 		uint16_t wlength;

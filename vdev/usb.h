@@ -34,6 +34,7 @@ struct vusb {
 	int fd;                        /* connection to otakit-vbus; -1 none */
 	struct vdev *v;
 	bool dfu;                      /* DFU mode personality */
+	bool listening, setup_done;    /* normal mode state the requests set */
 	enum vusb_action action;
 	/* DFU mode */
 	char memstr[VUSB_ALTS][96];
@@ -58,5 +59,11 @@ bool vusb_replug(struct vusb *u, bool dfu);
 /* Serve the requests waiting on the bus socket for up to timeout_ms. */
 void vusb_poll(struct vusb *u, int timeout_ms);
 void vusb_detach(struct vusb *u);
+
+#ifdef OTK_HAVE_PROTOS
+/* Requests with protobuf payloads (usb_requests.c); OTK_CTRL_NOT_SUPPORTED for others. */
+int32_t vusb_request_pb(struct vusb *u, uint16_t type, const uint8_t *req, size_t len, uint8_t *rep,
+			size_t cap, size_t *rep_len);
+#endif
 
 #endif
