@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,10 @@ static const char *mode_name(const struct otk_usb_info *i)
 
 struct otk_usb_dev *cli_usb_open(const char *id, struct otk_usb_info *info)
 {
+	/* A device that re-enumerates under us closes what we were writing to
+	 * (umockdev's socket on the virtual bus): an error to handle, not a
+	 * reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	struct otk_usb_dev *dev;
 	int rc = otk_usb_open(id, &dev, info);
 	if (rc == OTK_OK)
@@ -92,6 +97,7 @@ static int cmd_list(int argc, char **argv)
 		return rc;
 	struct otk_usb_info *list;
 	size_t n;
+	signal(SIGPIPE, SIG_IGN);
 	rc = otk_usb_list(&list, &n);
 	if (rc < 0) {
 		cli_error(NULL, "cannot list USB devices: %s", otk_usb_strerror(rc));
