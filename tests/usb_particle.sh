@@ -1,0 +1,57 @@
+#!/bin/bash
+# particle-cli 3.51.0 (the oracle, unmodified, on Node 22 under umockdev's
+# preload) against the virtual device on the virtual USB bus: `particle usb
+# list` finds it by its id, `particle usb dfu` puts it in DFU mode (it
+# re-enumerates as 2b04:d0xx), `particle usb reset` reboots it into normal
+# mode, and `particle flash --local` of a P2 Tinker goes through control
+# requests and DfuSe, after which the device boots the new user part.
+set -uo pipefail
+source "$(dirname "$0")/lib/oracle.sh"
+APP=${OTK_BUILD:?}/vdev/otakit-vbus
+source "$(dirname "$0")/lib/vdev.sh"
+command -v lsusb >/dev/null || { echo "skipped: lsusb not installed"; exit 77; }
+if ! ldconfig -p | grep -q libumockdev-preload.so.0; then
+	echo "skipped: umockdev's preload library not installed"
+	exit 77
+fi
+export HOME=$tmp/home
+mkdir -p "$HOME"
+P=$O/particle
+
+# on DIR SCRIPT: the device in DIR on a fresh bus, SCRIPT run there.
+on() {
+	timeout 300 "$V" run "$1" --usb -- bash -c "$2" >run.txt 2>&1
+}
+
+"$V" create ar --platform argon --id 0123456789abcdef01234567 >/dev/null || bad "create argon"
+on ar "'$P' usb list >list.txt 2>&1 &&
+	'$P' usb dfu >dfu.txt 2>&1 && lsusb >lsusb1.txt &&
+	'$P' usb list >list2.txt 2>&1 &&
+	'$P' usb reset >reset.txt 2>&1; sleep 2; lsusb >lsusb2.txt"
+[[ $? -eq 0 ]] && ok "particle usb list/dfu/reset exit 0" || { bad "particle usb"; cat run.txt list.txt dfu.txt reset.txt; }
+has "usb list: the device by id and platform" list.txt "\[0123456789abcdef01234567\] \(Argon\)"
+has "usb dfu: re-enumerated in DFU mode" lsusb1.txt "ID 2b04:d00c "
+has "usb dfu: the device rebooted into DFU mode" run.txt "reset: rebooting into DFU mode"
+has "usb list: lists it in DFU mode too" list2.txt "0123456789abcdef01234567.*DFU"
+has "usb reset: back in normal mode" lsusb2.txt "ID 2b04:c00c "
+
+tinker=$shared/fixtures/particle/binaries/p2-tinker@5.3.1.bin
+if [[ -f $tinker ]]; then
+	"$V" create p2 --platform p2 --id 0123456789abcdef01234568 >/dev/null || bad "create p2"
+	cp "$tinker" tinker.bin
+	on p2 "'$P' flash --local tinker.bin >flash.txt 2>&1; rc=\$?; sleep 2; exit \$rc"
+	[[ $? -eq 0 ]] && ok "flash --local: exit 0" || { bad "flash --local"; cat run.txt flash.txt; }
+	has "flash --local: success" flash.txt "Flash success"
+	has "flash --local: via DFU mode" run.txt "rebooting into DFU mode"
+	sed -n '/reset: rebooting$/,$p' run.txt >after.txt
+	has "flash --local: boots the new user part" after.txt \
+		"user part 1: version 6 at 0x085f4000, valid, needs system part 1 version 5301"
+	has "flash --local: normal mode after" after.txt "boot: normal mode$"
+	"$V" run p2 --for 0.2 >again.txt 2>&1
+	has "flash --local: the app stays installed" again.txt "user part 1: version 6 .*valid"
+else
+	echo "note: $tinker absent, flash --local not checked"
+fi
+
+echo "$fails failure(s)"
+[[ $fails -eq 0 ]]
