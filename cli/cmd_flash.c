@@ -342,6 +342,7 @@ static bool run_control(struct otk_usb_dev **dev, struct otk_usb_info *info,
 int cli_flash_run(const struct cli_flash_args *a, struct cli_inputs *in)
 {
 	char err[1024];
+	setvbuf(stdout, NULL, _IOLBF, 0);   /* progress lines in order with errors */
 	/* refusals that need no device come before it is opened */
 	if (otk_flash_check_files(in->f, in->n, err, sizeof err) < 0) {
 		cli_error(NULL, "%s", cli_shown(err));
