@@ -27,6 +27,7 @@
 #include "otk/usb.h"
 
 #define REENUM_WAIT_MS 20000u
+#define REENUM_FIRST_MS 1000u
 
 /* --- inputs ------------------------------------------------------------ */
 
@@ -250,16 +251,16 @@ static void sleep_ms(unsigned ms)
 }
 
 /* Wait for the device to come back in that mode after a reset. */
-static struct otk_usb_dev *reopen(const char *id, bool dfu, struct otk_usb_info *info)
+static struct otk_usb_dev *reopen(const char *id, bool dfu, struct otk_usb_info *info,
+				 unsigned first_ms)
 {
-	for (unsigned waited = 0; waited < REENUM_WAIT_MS; waited += 100) {
+	/* the device answers, then resets about 1 s later (spec 04) */
+	sleep_ms(first_ms);
+	for (unsigned waited = first_ms; waited < REENUM_WAIT_MS; waited += 100) {
 		struct otk_usb_dev *dev;
+		if (otk_usb_open_mode(id, dfu, &dev, info) == OTK_OK)
+			return dev;
 		sleep_ms(100);
-		if (otk_usb_open(id, &dev, info) == OTK_OK) {
-			if (info->dfu == dfu)
-				return dev;
-			otk_usb_close(dev);
-		}
 	}
 	cli_error(NULL, "%s did not come back in %s mode", id, dfu ? "DFU" : "normal");
 	return NULL;
@@ -291,7 +292,7 @@ static bool to_mode(struct otk_usb_dev **dev, struct otk_usb_info *info, bool df
 		}
 	}
 	otk_usb_close(*dev);
-	*dev = reopen(id, dfu, info);
+	*dev = reopen(id, dfu, info, REENUM_FIRST_MS);
 	return *dev != NULL;
 }
 
@@ -335,7 +336,8 @@ static bool run_control(struct otk_usb_dev **dev, struct otk_usb_info *info,
 	char id[sizeof info->id];
 	memcpy(id, info->id, sizeof id);
 	otk_usb_close(*dev);
-	*dev = reopen(id, false, info);
+	/* same mode before and after: give the old device time to go away */
+	*dev = reopen(id, false, info, 2 * REENUM_FIRST_MS);
 	return *dev != NULL;
 }
 

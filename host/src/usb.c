@@ -82,9 +82,13 @@ static void fill_info(libusb_device *dev, const struct libusb_device_descriptor 
 		read_id(h, dd->iSerialNumber, info->id);
 }
 
-/* Every Particle device, opened (handles in hs, caller closes them). */
-static int scan(libusb_context *ctx, struct otk_usb_info **list, libusb_device_handle ***hs,
-		libusb_device ***devs, size_t *n)
+/*
+ * Every Particle device (in that mode: 0 normal, 1 DFU, -1 either), opened
+ * (handles in hs, caller closes them).  Devices of the other mode are not
+ * even opened: one that is re-enumerating may vanish under an open.
+ */
+static int scan(libusb_context *ctx, int mode, struct otk_usb_info **list,
+		libusb_device_handle ***hs, libusb_device ***devs, size_t *n)
 {
 	libusb_device **all;
 	ssize_t k = libusb_get_device_list(ctx, &all);
@@ -101,6 +105,8 @@ static int scan(libusb_context *ctx, struct otk_usb_info **list, libusb_device_h
 	for (ssize_t i = 0; i < k; i++) {
 		struct libusb_device_descriptor dd;
 		if (libusb_get_device_descriptor(all[i], &dd) < 0 || !is_particle(&dd))
+			continue;
+		if (mode >= 0 && ((dd.idProduct >> 8) == 0xD0) != (mode == 1))
 			continue;
 		libusb_device_handle *h = NULL;
 		if (libusb_open(all[i], &h) < 0)
@@ -133,7 +139,7 @@ int otk_usb_list(struct otk_usb_info **list, size_t *n)
 		return map_error(rc);
 	libusb_device_handle **hs = NULL;
 	libusb_device **devs = NULL;
-	rc = scan(ctx, list, &hs, &devs, n);
+	rc = scan(ctx, -1, list, &hs, &devs, n);
 	if (hs)
 		scan_free(hs, devs, *n, (size_t)-1);
 	libusb_exit(ctx);
@@ -141,6 +147,12 @@ int otk_usb_list(struct otk_usb_info **list, size_t *n)
 }
 
 int otk_usb_open(const char *id, struct otk_usb_dev **out, struct otk_usb_info *info)
+{
+	return otk_usb_open_mode(id, -1, out, info);
+}
+
+int otk_usb_open_mode(const char *id, int mode, struct otk_usb_dev **out,
+		      struct otk_usb_info *info)
 {
 	*out = NULL;
 	struct otk_usb_dev *d = calloc(1, sizeof *d);
@@ -155,7 +167,7 @@ int otk_usb_open(const char *id, struct otk_usb_dev **out, struct otk_usb_info *
 	libusb_device_handle **hs = NULL;
 	libusb_device **devs = NULL;
 	size_t n = 0, pick = (size_t)-1;
-	rc = scan(d->ctx, &list, &hs, &devs, &n);
+	rc = scan(d->ctx, mode, &list, &hs, &devs, &n);
 	for (size_t i = 0; rc == OTK_OK && i < n; i++) {
 		if (id && strcasecmp(list[i].id, id) != 0)
 			continue;

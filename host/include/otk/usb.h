@@ -57,6 +57,10 @@ struct otk_usb_dev;
 /* Open the device with that id (or the only one when id is NULL; OTK_EEXIST
  * when several are attached, OTK_ENOTFOUND when none). */
 int otk_usb_open(const char *id, struct otk_usb_dev **dev, struct otk_usb_info *info);
+/* The same, only among devices in one mode (0 normal, 1 DFU, -1 either):
+ * for waiting on a re-enumeration without touching the departing device. */
+int otk_usb_open_mode(const char *id, int mode, struct otk_usb_dev **dev,
+		      struct otk_usb_info *info);
 void otk_usb_close(struct otk_usb_dev *dev);
 struct otk_usb_io *otk_usb_dev_io(struct otk_usb_dev *dev);
 /* Claim interface 0 at an alternate setting (DFU). */
