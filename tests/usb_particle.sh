@@ -53,5 +53,42 @@ else
 	echo "note: $tinker absent, flash --local not checked"
 fi
 
+# An Asset OTA bundle: the app by DFU or control requests, each asset by
+# the firmware update control requests (250-253, the update engine); the
+# device then boots the app with all its assets.
+bundle=$shared/fixtures/particle/bundles/bundle.zip
+if [[ -f $bundle ]]; then
+	"$V" create ab --platform argon --id 0123456789abcdef01234569 >/dev/null || bad "create ab"
+	cp "$bundle" bundle.zip
+	on ab "'$P' flash --local bundle.zip >flash.txt 2>&1; rc=\$?; sleep 2; exit \$rc"
+	[[ $? -eq 0 ]] && ok "bundle: exit 0" || { bad "bundle"; cat run.txt flash.txt; }
+	has "bundle: assets sent" flash.txt "Flashing (cat|house|water).txt"
+	has "bundle: by control requests" run.txt "usb: firmware update: [0-9]+ bytes"
+	"$V" run ab --for 0.2 >again.txt 2>&1
+	has "bundle: boots with all assets" again.txt "assets: 3 required, all stored"
+	has "bundle: the app is installed" again.txt "user part 2: version 6 at 0x000b4000, valid"
+
+	# A directory with a system part and an app: the system part read from
+	# the device itself (its factory module), the app Tinker for argon.
+	tinker_ar=$shared/fixtures/particle/binaries/../bundles/tinker_argon_541.bin
+	if [[ -f $tinker_ar ]]; then
+		"$V" create dd --platform argon --id 0123456789abcdef0123456a >/dev/null || bad "create dd"
+		timeout 60 "$V" run dd --usb --dfu -- dfu-util -d 2b04:d00c -a 0 -s 0x00028000:24 -U prefix.bin >/dev/null 2>&1
+		len=$(( $(od -An -tu4 -j4 -N4 prefix.bin | tr -d ' ') - 0x28000 + 4 ))
+		mkdir -p fw
+		timeout 60 "$V" run dd --usb --dfu -- dfu-util -d 2b04:d00c -a 0 -s 0x00028000:$len -U fw/system-part1.bin >/dev/null 2>&1
+		cp "$tinker_ar" fw/tinker.bin
+		on dd "'$P' flash --local fw >flash.txt 2>&1; rc=\$?; sleep 2; exit \$rc"
+		[[ $? -eq 0 ]] && ok "directory: exit 0" || { bad "directory"; cat run.txt flash.txt; }
+		has "directory: system part flashed" flash.txt "Flashing system-part1.bin"
+		has "directory: app flashed" flash.txt "Flashing tinker.bin"
+		"$V" run dd --for 0.2 >again.txt 2>&1
+		has "directory: boots the app" again.txt "user part [12]: version [0-9]+ at .*valid"
+		has "directory: system part valid" again.txt "system part 1: version 6303 .*valid"
+	fi
+else
+	echo "note: $bundle absent, bundle flash not checked"
+fi
+
 echo "$fails failure(s)"
 [[ $fails -eq 0 ]]

@@ -35,6 +35,7 @@ struct vusb {
 	struct vdev *v;
 	bool dfu;                      /* DFU mode personality */
 	bool listening, setup_done;    /* normal mode state the requests set */
+	uint32_t fw_off;               /* firmware update over control requests: bytes in */
 	enum vusb_action action;
 	/* DFU mode */
 	char memstr[VUSB_ALTS][96];

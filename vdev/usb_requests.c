@@ -12,6 +12,33 @@
 #include <string.h>
 
 #include "control/config.pb.h"
+#include "control/storage.pb.h"
+#include "otk/error.h"
+
+#define FW_CHUNK 1024u   /* chunk size answered to start (spec 04) */
+
+struct piece {
+	uint8_t *buf;
+	size_t cap, len;
+};
+
+static bool get_bytes(pb_istream_t *s, const pb_field_t *f, void **arg)
+{
+	struct piece *p = *arg;
+	(void)f;
+	if (s->bytes_left > p->cap)
+		return false;
+	p->len = s->bytes_left;
+	return pb_read(s, p->buf, p->len);
+}
+
+/* An update engine error as a Device OS result code, logged with its reason. */
+static int32_t update_error(const char *what, long rc)
+{
+	SYS_ERROR("usb: firmware update %s: %s", what, otk_strerror((int)rc));
+	return rc == OTK_EUPD_STATE || rc == OTK_EUPD_BUSY ? OTK_CTRL_INVALID_STATE
+							   : OTK_CTRL_INVALID_ARGUMENT;
+}
 
 static bool put_string(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
 {
@@ -62,6 +89,61 @@ int32_t vusb_request_pb(struct vusb *u, uint16_t type, const uint8_t *req, size_
 		u->setup_done = m.done;
 		return OTK_CTRL_RESULT_OK;
 	}
+	case 250: { /* start firmware update: the update engine, LOCAL policy */
+		particle_ctrl_StartFirmwareUpdateRequest m = particle_ctrl_StartFirmwareUpdateRequest_init_zero;
+		particle_ctrl_StartFirmwareUpdateReply r = particle_ctrl_StartFirmwareUpdateReply_init_zero;
+		pb_istream_t s = pb_istream_from_buffer(req, len);
+		if (!pb_decode(&s, particle_ctrl_StartFirmwareUpdateRequest_fields, &m) || m.size == 0)
+			return OTK_CTRL_INVALID_ARGUMENT;
+		if (u->v->upd.active)
+			(void)otk_update_finish(&u->v->upd, OTK_FINISH_DISCARD, NULL);
+		/* No file hash over USB: nothing to resume from, start at 0. */
+		struct otk_update_start st = {m.size, NULL, OTK_UPDATE_LOCAL, OTK_FUNC_NONE, 0};
+		long off = otk_update_begin(&u->v->upd, &st);
+		if (off < 0)
+			return update_error("start", off);
+		u->fw_off = 0;
+		SYS_INFO("usb: firmware update: %u bytes", (unsigned)m.size);
+		r.chunk_size = FW_CHUNK;
+		return encode(particle_ctrl_StartFirmwareUpdateReply_fields, &r, rep, cap, rep_len);
+	}
+	case 253: { /* firmware update data */
+		particle_ctrl_FirmwareUpdateDataRequest m = particle_ctrl_FirmwareUpdateDataRequest_init_zero;
+		struct piece p = {rep, cap, 0}; /* the reply buffer is free scratch until we answer */
+		pb_istream_t s = pb_istream_from_buffer(req, len);
+		m.data.funcs.decode = get_bytes;
+		m.data.arg = &p;
+		if (!pb_decode(&s, particle_ctrl_FirmwareUpdateDataRequest_fields, &m))
+			return OTK_CTRL_INVALID_ARGUMENT;
+		int rc = otk_update_write(&u->v->upd, u->fw_off, p.buf, p.len);
+		if (rc < 0) {
+			(void)otk_update_finish(&u->v->upd, OTK_FINISH_DISCARD, NULL);
+			return update_error("data", rc);
+		}
+		u->fw_off += (uint32_t)p.len;
+		return OTK_CTRL_RESULT_OK;
+	}
+	case 251: { /* finish: validate only, or validate, apply and reset */
+		particle_ctrl_FinishFirmwareUpdateRequest m = particle_ctrl_FinishFirmwareUpdateRequest_init_zero;
+		pb_istream_t s = pb_istream_from_buffer(req, len);
+		if (!pb_decode(&s, particle_ctrl_FinishFirmwareUpdateRequest_fields, &m))
+			return OTK_CTRL_INVALID_ARGUMENT;
+		int rc = otk_update_finish(&u->v->upd, m.validate_only ? OTK_FINISH_VALIDATE : OTK_FINISH_APPLY,
+					   NULL);
+		if (rc < 0) {
+			(void)otk_update_finish(&u->v->upd, OTK_FINISH_DISCARD, NULL);
+			return update_error("finish", rc);
+		}
+		if (!m.validate_only) {
+			SYS_INFO("usb: firmware update applied, resetting");
+			u->action = VUSB_RESET;
+		}
+		return OTK_CTRL_RESULT_OK;
+	}
+	case 252: /* cancel */
+		if (u->v->upd.active)
+			(void)otk_update_finish(&u->v->upd, OTK_FINISH_DISCARD, NULL);
+		return OTK_CTRL_RESULT_OK;
 	default:
 		return OTK_CTRL_NOT_SUPPORTED;
 	}
