@@ -121,5 +121,32 @@ on "'$cli' update --target 9.9.9 --catalog cat >u3.txt 2>&1; echo rc=\$? >>u3.tx
 has "update: a release the catalog lacks" u3.txt "Device OS 9.9.9 for argon is not in the catalog"
 has "update: exit 1" u3.txt "rc=1"
 
+# --- two devices on one bus: none chosen is an error listing both ----------------------
+ID2=89abcdef0123456789abcdef
+"$V" create dev2 --platform p2 --id $ID2 >/dev/null 2>&1 || bad "create dev2"
+"$V" run dev2 --usb >bus.txt 2>&1 &
+first=$!
+bus=
+for _ in $(seq 100); do
+	bus=$(sed -n 's/^export OTAKIT_USB_BUS=//p' bus.txt)
+	[[ -n $bus ]] && break
+	sleep 0.1
+done
+if [[ -n $bus ]]; then
+	(eval "$(grep '^export UMOCKDEV_DIR=' bus.txt)"
+	 timeout 120 "$V" run dev --usb --usb-bus "$bus" -- bash -c "'$cli' usb list >two.txt;
+		'$cli' identify >both.txt 2>&1; echo rc=\$? >>both.txt;
+		'$cli' identify --device $ID2 >one.txt 2>&1" >run.txt 2>&1)
+	has "two devices: both listed" two.txt "^$ID2  p2  normal$"
+	has "two devices: none chosen is an error" both.txt "several Particle devices are attached; choose one with --device ID"
+	has "two devices: the error lists them" both.txt "^  $ID  argon  normal$"
+	has "two devices: exit 1" both.txt "rc=1"
+	has "two devices: --device picks one" one.txt "^Your device id is $ID2$"
+else
+	bad "two devices: the first bus did not start"; cat bus.txt
+fi
+kill -INT $first 2>/dev/null
+wait $first 2>/dev/null
+
 echo "$fails failure(s)"
 [[ $fails -eq 0 ]]
