@@ -41,6 +41,7 @@ struct dev {
 	char syspath[256], node[64];
 	UMockdevIoctlBase *handler;
 	GQueue done;                  /* completed URBs (UMockdevIoctlData) */
+	int fifo;                     /* the node, a FIFO kept full while nothing completed */
 	unsigned empty_reaps;
 };
 
@@ -48,6 +49,7 @@ static UMockdevTestbed *tb;
 static struct dev devs[MAX_DEVS];
 static int next_devnum = 2;
 static GMainLoop *loop;
+static char *root;
 static uint8_t msg[VBUS_MAX_MSG], ctl[VBUS_MAX_MSG];
 /*
  * umockdev answers ioctls on its own thread while the main loop watches the
@@ -56,6 +58,28 @@ static uint8_t msg[VBUS_MAX_MSG], ctl[VBUS_MAX_MSG];
  */
 static GMutex lock;
 
+/*
+ * The device node is a FIFO (spec 07): usbfs says "a URB completed" with
+ * POLLOUT, so the FIFO is kept full (not writable) while nothing waits to be
+ * reaped, and drained when a URB completes or the device goes away: poll()
+ * and epoll then wait as on the kernel's node instead of spinning.
+ */
+static void fifo_fill(struct dev *d)
+{
+	static const uint8_t junk[4096];
+	if (d->fifo >= 0)
+		while (write(d->fifo, junk, sizeof junk) > 0)
+			;
+}
+
+static void fifo_drain(struct dev *d)
+{
+	uint8_t b[4096];
+	if (d->fifo >= 0)
+		while (read(d->fifo, b, sizeof b) > 0)
+			;
+}
+
 static void unplug(struct dev *d)
 {
 	if (!d->devnum)
@@ -63,9 +87,19 @@ static void unplug(struct dev *d)
 	umockdev_testbed_uevent(tb, d->syspath, "remove");
 	umockdev_testbed_detach_ioctl(tb, d->node, NULL);
 	umockdev_testbed_remove_device(tb, d->syspath);
+	g_mutex_lock(&lock);
 	while (!g_queue_is_empty(&d->done))
 		umockdev_ioctl_data_unref(g_queue_pop_head(&d->done));
+	fifo_drain(d); /* wake the waiters: they get ENODEV */
+	g_mutex_unlock(&lock);
 	g_clear_object(&d->handler);
+	if (d->fifo >= 0) {
+		char *path = g_strconcat(root, d->node, NULL);
+		close(d->fifo);
+		d->fifo = -1;
+		unlink(path);
+		g_free(path);
+	}
 	d->devnum = 0;
 }
 
@@ -147,14 +181,21 @@ static void submit(struct dev *d, UMockdevIoctlClient *client, UMockdevIoctlData
 		umockdev_ioctl_client_complete(client, -1, ENODEV);
 		return;
 	}
+	g_mutex_lock(&lock);
 	g_queue_push_tail(&d->done, urb_data);
+	fifo_drain(d);
+	g_mutex_unlock(&lock);
 	umockdev_ioctl_client_complete(client, 0, 0);
 }
 
 static void reap(struct dev *d, UMockdevIoctlClient *client, UMockdevIoctlData *arg)
 {
-	UMockdevIoctlData *urb_data = g_queue_pop_head(&d->done);
-	UMockdevIoctlData *ptr;
+	UMockdevIoctlData *urb_data, *ptr;
+	g_mutex_lock(&lock);
+	urb_data = g_queue_pop_head(&d->done);
+	if (g_queue_is_empty(&d->done))
+		fifo_fill(d);
+	g_mutex_unlock(&lock);
 	if (!urb_data) {
 		/* libusb polls a node that is always "ready": slow its spin. */
 		if (++d->empty_reaps >= 2)
@@ -279,6 +320,20 @@ static void plug(struct dev *d, const uint8_t *m, size_t n)
 	unplug(d);
 	d->devnum = next_devnum++;
 	snprintf(d->node, sizeof d->node, "/dev/bus/usb/001/%03d", d->devnum);
+	{
+		/* The node: a FIFO of our own, made before the device is added. */
+		char *path = g_strconcat(root, d->node, NULL);
+		char *dir = g_path_get_dirname(path);
+		g_mkdir_with_parents(dir, 0755);
+		unlink(path);
+		if (mkfifo(path, 0666) == 0)
+			d->fifo = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (d->fifo < 0)
+			fprintf(stderr, "otakit-vbus: %s: %s\n", path, strerror(errno));
+		fifo_fill(d);
+		g_free(dir);
+		g_free(path);
+	}
 	d->handler = umockdev_ioctl_base_new();
 	g_signal_connect(d->handler, "handle-ioctl", G_CALLBACK(on_ioctl), d);
 	if (!umockdev_testbed_attach_ioctl(tb, d->node, d->handler, &err)) {
@@ -287,7 +342,7 @@ static void plug(struct dev *d, const uint8_t *m, size_t n)
 	}
 	s = g_string_new(NULL);
 	g_string_append_printf(s,
-		"P: /devices/usb1/1-%d\nN: bus/usb/001/%03d\n"
+		"P: /devices/usb1/1-%d\n"
 		"E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
 		"E: DEVNAME=/dev/bus/usb/001/%03d\nE: BUSNUM=001\nE: DEVNUM=%03d\n"
 		"E: PRODUCT=%x/%x/250\nE: ID_VENDOR_ID=%04x\nE: ID_MODEL_ID=%04x\n"
@@ -295,7 +350,7 @@ static void plug(struct dev *d, const uint8_t *m, size_t n)
 		"A: busnum=1\\n\nA: devnum=%d\\n\nA: speed=12\\n\nA: bConfigurationValue=1\\n\n"
 		"A: bNumConfigurations=1\\n\nA: idVendor=%04x\\n\nA: idProduct=%04x\\n\n"
 		"A: manufacturer=%s\\n\nA: product=%s\\n\nA: serial=%s\\n\nH: descriptors=",
-		d->port, d->devnum, d->devnum, d->devnum, vid, pid, vid, pid, str[2], d->devnum, vid, pid,
+		d->port, d->devnum, d->devnum, vid, pid, vid, pid, str[2], d->devnum, vid, pid,
 		str[0], str[1], str[2]);
 	hex_upper(s, m + 7, dlen);
 	g_string_append_c(s, '\n');
@@ -398,7 +453,6 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int lfd;
-	char *root;
 	if (argc != 2) {
 		fprintf(stderr, "usage: otakit-vbus DIR\n");
 		return 2;
@@ -413,8 +467,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "otakit-vbus: %s: path too long for a socket\n", argv[1]);
 		return 1;
 	}
-	for (int i = 0; i < MAX_DEVS; i++)
+	for (int i = 0; i < MAX_DEVS; i++) {
 		devs[i].fd = -1;
+		devs[i].fifo = -1;
+	}
 	tb = umockdev_testbed_new();
 	root = umockdev_testbed_get_root_dir(tb);
 	unlink(sa.sun_path);
