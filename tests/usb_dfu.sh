@@ -85,5 +85,25 @@ has "read-only sector: dfu-util fails" ro.txt "rc=(1|74|[1-9][0-9]*)"
 hasnt "read-only sector: no success claimed" ro.txt "File downloaded successfully"
 has "the device keeps serving after the refusal" run.txt "command exited with status 0"
 
+# Two devices on one bus: the first serves it and prints the environment,
+# the second joins it with --usb-bus; programs see both.
+"$V" create m1 --platform argon --id 0123456789abcdef000000a1 >/dev/null
+"$V" create m2 --platform p2 --id 0123456789abcdef000000a2 >/dev/null
+timeout 60 "$V" run m1 --usb >m1.txt 2>&1 &
+m1=$!
+for _ in $(seq 50); do grep -q OTAKIT_USB_BUS m1.txt && break; sleep 0.2; done
+has "run --usb alone prints the environment" m1.txt "^export UMOCKDEV_DIR=.*"
+bus=$(sed -n 's/^export OTAKIT_USB_BUS=//p' m1.txt)
+umd=$(sed -n 's/^export UMOCKDEV_DIR=//p' m1.txt)
+UMOCKDEV_DIR=$umd timeout 60 "$V" run m2 --usb-bus "$bus" --dfu -- \
+	bash -c "lsusb >both.txt; dfu-util -l >both-dfu.txt 2>&1" >m2.txt 2>&1
+[[ $? -eq 0 ]] && ok "a second device joins the bus" || { bad "second device"; cat m2.txt; }
+has "both on the bus: argon" both.txt "ID 2b04:c00c Particle Argon"
+has "both on the bus: p2 in DFU mode" both.txt "ID 2b04:d020 "
+has "dfu-util sees the p2 by its serial" both-dfu.txt 'serial="0123456789abcdef000000a2"'
+kill $m1
+wait $m1 2>/dev/null
+has "the first device stops on SIGTERM" m1.txt "stopping: SIGTERM"
+
 echo "$fails failure(s)"
 [[ $fails -eq 0 ]]
