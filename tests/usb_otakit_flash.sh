@@ -121,6 +121,32 @@ on "'$cli' update --target 9.9.9 --catalog cat >u3.txt 2>&1; echo rc=\$? >>u3.tx
 has "update: a release the catalog lacks" u3.txt "Device OS 9.9.9 for argon is not in the catalog"
 has "update: exit 1" u3.txt "rc=1"
 
+# --- the device killed in the middle of a DFU download --------------------------------
+# otakit names the step and the address; the device then boots in DFU mode
+# (system part 1 broken) and flashing again completes.
+head -c 500000 /dev/urandom >kbody
+"$cli" binary create kbody --platform argon --function system --index 1 --version 6303 --start 0x28000 \
+	--depends bootloader:0:3101 -o big.bin >/dev/null
+"$V" run dev --usb --dfu -- bash -c "'$cli' flash --local big.bin --catalog cat >k.txt 2>&1; echo rc=\$? >>k.txt" \
+	>run.txt 2>&1 &
+victim=$!
+for _ in $(seq 300); do
+	grep -q "^Flashing big.bin" k.txt 2>/dev/null && break
+	sleep 0.02
+done
+sleep 0.3
+kill -9 $victim 2>/dev/null
+wait $victim 2>/dev/null
+for _ in $(seq 100); do grep -q "^rc=" k.txt 2>/dev/null && break; sleep 0.1; done
+has "killed device: otakit names the step and the address" k.txt "big.bin: DFU write failed: (erase|write) at 0x000[0-9a-f]{5}: the device is gone"
+has "killed device: exit 1" k.txt "rc=1"
+timeout 10 "$V" run dev --for 0.3 >boot.txt 2>&1
+has "killed device: boots in DFU mode" boot.txt "boot: DFU mode"
+on "'$cli' flash --local big.bin --catalog cat >k2.txt 2>&1; echo rc=\$? >>k2.txt; sleep 1"
+has "killed device: flashing again completes" k2.txt "rc=0"
+after
+has "killed device: the part is valid at boot" after.txt "system part 1: version 6303 .*valid"
+
 # --- two devices on one bus: none chosen is an error listing both ----------------------
 ID2=89abcdef0123456789abcdef
 "$V" create dev2 --platform p2 --id $ID2 >/dev/null 2>&1 || bad "create dev2"

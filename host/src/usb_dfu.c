@@ -155,8 +155,11 @@ static int write_run(struct otk_dfu *d, uint32_t addr, const uint8_t *data, size
 		rc = xfer(d, REQ_OUT, OTK_DFU_DNLOAD, block, buf, (uint16_t)n);
 		if (rc >= 0)
 			rc = wait_idle(d, "write", addr + (uint32_t)off);
-		if (rc < 0)
+		if (rc < 0) {
+			/* the block that failed, for the message (a retry clears it) */
+			report(d, rc, "write", addr + (uint32_t)off);
 			return rc;
+		}
 		off += n;
 		*done += n;
 		if (d->progress)

@@ -136,21 +136,31 @@ static void test_retry_each_transfer(void **state)
 		}
 }
 
-/* A device that keeps failing: reported, naming the step and the address. */
+/* A device that keeps failing: reported, naming the step and the block's address. */
 static void test_reported(void **state)
 {
 	(void)state;
 	struct pipe p;
 	struct otk_usb_io io;
 	pipe_init(&p, &io);
-	p.fail_at = 12;
+	p.fail_at = 15;   /* the GETSTATUS after the second block */
 	p.fail_always = true;
 	p.fail_rc = OTK_USB_ETIMEOUT;
 	uint8_t data[8192] = { 0 };
-	struct otk_dfu d = { .io = &io, .memstr = MEMSTR, .retries = 2 };
+	struct otk_dfu d = { .io = &io, .memstr = MEMSTR, .retries = 0 };
 	int rc = otk_dfu_download(&d, 0x50000, data, sizeof data);
 	assert_int_equal(rc, OTK_USB_ETIMEOUT);
-	assert_non_null(strstr(d.err, "0x0005"));
+	assert_non_null(strstr(d.err, "write at 0x00051000"));
+	/* with retries: tried again from that block, then reported the same way */
+	ff_free(&p.ff);
+	pipe_init(&p, &io);
+	p.fail_at = 15;
+	p.fail_always = true;
+	p.fail_rc = OTK_USB_ETIMEOUT;
+	d = (struct otk_dfu){ .io = &io, .memstr = MEMSTR, .retries = 2 };
+	rc = otk_dfu_download(&d, 0x50000, data, sizeof data);
+	assert_int_equal(rc, OTK_USB_ETIMEOUT);
+	assert_non_null(strstr(d.err, "write at 0x00051000"));
 	assert_non_null(strstr(d.err, "did not answer"));
 	print_message("reported: %s\n", d.err);
 	ff_free(&p.ff);
