@@ -67,6 +67,11 @@ if [[ -f $bundle ]]; then
 	"$V" run ab --for 0.2 >again.txt 2>&1
 	has "bundle: boots with all assets" again.txt "assets: 3 required, all stored"
 	has "bundle: the app is installed" again.txt "user part 2: version 6 at 0x000b4000, valid"
+	# Again: the asset info request (91) tells the CLI what the device holds.
+	on ab "'$P' flash --local bundle.zip >flash2.txt 2>&1; rc=\$?; sleep 2; exit \$rc"
+	[[ $? -eq 0 ]] && ok "bundle again: exit 0" || { bad "bundle again"; cat run.txt flash2.txt; }
+	has "bundle again: stored assets skipped" flash2.txt "Skipping cat.txt because it already exists on the device"
+	hasnt "bundle again: no asset sent" run.txt "usb: firmware update: [0-9]+ bytes"
 
 	# A directory with a system part and an app: the system part read from
 	# the device itself (its factory module), the app Tinker for argon.

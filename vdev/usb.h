@@ -47,7 +47,7 @@ struct vusb {
 	uint8_t dbuf[OTK_DFUSE_XFER_SIZE];
 	/* normal mode */
 	struct otk_ctrl ctrl;
-	uint8_t cbufs[(OTK_CTRL_MAX_ACTIVE + 1) * 2048];
+	uint8_t cbufs[(OTK_CTRL_MAX_ACTIVE + 1) * 4096];
 };
 
 /*

@@ -13,6 +13,7 @@
 
 #include "control/config.pb.h"
 #include "control/storage.pb.h"
+#include "cloud/describe.pb.h"
 #include "otk/error.h"
 
 #define FW_CHUNK 1024u   /* chunk size answered to start (spec 04) */
@@ -45,6 +46,41 @@ static bool put_string(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
 	const char *str = *arg;
 	return pb_encode_tag_for_field(s, f) && pb_encode_string(s, (const pb_byte_t *)str, strlen(str));
 }
+
+static bool put_bytes(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
+{
+	return pb_encode_tag_for_field(s, f) && pb_encode_string(s, *arg, OTK_SHA256_LEN);
+}
+
+/* A repeated FirmwareModuleAsset list (GetAssetInfoReply). */
+struct asset_list {
+	const struct otk_asset_info *info;
+	size_t n;
+};
+
+static bool put_assets(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
+{
+	const struct asset_list *l = *arg;
+	for (size_t i = 0; i < l->n; i++) {
+		particle_cloud_FirmwareModuleAsset a = particle_cloud_FirmwareModuleAsset_init_zero;
+		a.hash.funcs.encode = put_bytes;
+		a.hash.arg = (void *)l->info[i].id.hash;
+		a.name.funcs.encode = put_string;
+		a.name.arg = (void *)l->info[i].id.name;
+		a.size = l->info[i].size;
+		a.storage_size = l->info[i].storage_size;
+		if (!pb_encode_tag_for_field(s, f) ||
+		    !pb_encode_submessage(s, particle_cloud_FirmwareModuleAsset_fields, &a))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Asset info (91): the stored assets the app requires (available) and the
+ * app's whole list (required; sizes of those not stored are 0).
+ */
+static int32_t asset_info(struct vusb *u, uint8_t *rep, size_t cap, size_t *rep_len);
 
 static int32_t encode(const pb_msgdesc_t *fields, const void *msg, uint8_t *rep, size_t cap,
 		      size_t *rep_len)
@@ -89,6 +125,8 @@ int32_t vusb_request_pb(struct vusb *u, uint16_t type, const uint8_t *req, size_
 		u->setup_done = m.done;
 		return OTK_CTRL_RESULT_OK;
 	}
+	case 91:
+		return asset_info(u, rep, cap, rep_len);
 	case 250: { /* start firmware update: the update engine, LOCAL policy */
 		particle_ctrl_StartFirmwareUpdateRequest m = particle_ctrl_StartFirmwareUpdateRequest_init_zero;
 		particle_ctrl_StartFirmwareUpdateReply r = particle_ctrl_StartFirmwareUpdateReply_init_zero;
@@ -147,5 +185,35 @@ int32_t vusb_request_pb(struct vusb *u, uint16_t type, const uint8_t *req, size_
 	default:
 		return OTK_CTRL_NOT_SUPPORTED;
 	}
+}
+
+static int32_t asset_info(struct vusb *u, uint8_t *rep, size_t cap, size_t *rep_len)
+{
+	static struct otk_asset_info avail[VDEV_MAX_ASSETS], req[VDEV_MAX_ASSETS];
+	static struct otk_asset_id ids[VDEV_MAX_ASSETS];
+	struct asset_list la = {avail, 0}, lr = {req, 0};
+	particle_ctrl_GetAssetInfoReply m = particle_ctrl_GetAssetInfoReply_init_zero;
+	if (u->v->has_assets) {
+		int n = otk_assets_available(&u->v->assets, avail, VDEV_MAX_ASSETS);
+		if (n < 0)
+			return update_error("asset info", n);
+		la.n = (size_t)n < VDEV_MAX_ASSETS ? (size_t)n : VDEV_MAX_ASSETS;
+		lr.n = otk_assets_required(&u->v->assets, ids, VDEV_MAX_ASSETS);
+		if (lr.n > VDEV_MAX_ASSETS)
+			lr.n = VDEV_MAX_ASSETS;
+		for (size_t i = 0; i < lr.n; i++) {
+			memset(&req[i], 0, sizeof req[i]);
+			req[i].id = ids[i];
+			for (size_t j = 0; j < la.n; j++)
+				if (strcmp(avail[j].id.name, ids[i].name) == 0 &&
+				    memcmp(avail[j].id.hash, ids[i].hash, OTK_SHA256_LEN) == 0)
+					req[i] = avail[j];
+		}
+	}
+	m.available.funcs.encode = put_assets;
+	m.available.arg = &la;
+	m.required.funcs.encode = put_assets;
+	m.required.arg = &lr;
+	return encode(particle_ctrl_GetAssetInfoReply_fields, &m, rep, cap, rep_len);
 }
 #endif
