@@ -35,6 +35,26 @@ has "usb dfu: the device rebooted into DFU mode" run.txt "reset: rebooting into 
 has "usb list: lists it in DFU mode too" list2.txt "0123456789abcdef01234567.*DFU"
 has "usb reset: back in normal mode" lsusb2.txt "ID 2b04:c00c "
 
+# particle-usb (inside the oracle) directly: module info (90) lists the
+# device's modules with their dependencies; an unknown request type gets a
+# clean "Not supported".
+cat >modinfo.js <<JS
+const usb = require('$O/npm/node_modules/particle-usb');
+(async () => {
+	const d = (await usb.getDevices())[0];
+	await d.open();
+	console.log(JSON.stringify(await d.getFirmwareModuleInfo()));
+	try { await d.sendRequest(9999); console.log('9999 answered'); }
+	catch (e) { console.log('9999: ' + e.message); }
+	await d.close();
+})().catch(e => { console.log('ERR ' + e.message); process.exit(1); });
+JS
+on ar "'$O/node' modinfo.js >modinfo.txt 2>&1"
+has "module info: system part 1 and its dependency" modinfo.txt \
+	'"type":"SYSTEM_PART","index":1,"version":6303,.*"dependencies":\[\{"index":0,"version":3101,"type":"BOOTLOADER"\}\]'
+has "module info: the bootloader" modinfo.txt '"type":"BOOTLOADER","index":0,"version":3101'
+has "an unsupported request: Not supported" modinfo.txt "9999: Not supported"
+
 tinker=$shared/fixtures/particle/binaries/p2-tinker@5.3.1.bin
 if [[ -f $tinker ]]; then
 	"$V" create p2 --platform p2 --id 0123456789abcdef01234568 >/dev/null || bad "create p2"

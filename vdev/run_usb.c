@@ -173,6 +173,11 @@ bool run_usb_start(struct vdev *v, const char *join, bool dfu, char **cmd)
 	return true;
 }
 
+void run_usb_set_report(const struct otk_boot_report *r)
+{
+	g_usb.report = r;
+}
+
 bool run_usb_replug(bool dfu)
 {
 	return vusb_replug(&g_usb, dfu);

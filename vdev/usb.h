@@ -36,6 +36,7 @@ struct vusb {
 	bool dfu;                      /* DFU mode personality */
 	bool listening, setup_done;    /* normal mode state the requests set */
 	uint32_t fw_off;               /* firmware update over control requests: bytes in */
+	const struct otk_boot_report *report; /* this boot's modules (module info) */
 	enum vusb_action action;
 	/* DFU mode */
 	char memstr[VUSB_ALTS][96];

@@ -82,6 +82,61 @@ static bool put_assets(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
  */
 static int32_t asset_info(struct vusb *u, uint8_t *rep, size_t cap, size_t *rep_len);
 
+/* FirmwareModuleType of a module function (storage.proto). */
+static particle_ctrl_FirmwareModuleType module_type(uint8_t function)
+{
+	switch (function) {
+	case OTK_FUNC_BOOTLOADER: return particle_ctrl_FirmwareModuleType_BOOTLOADER;
+	case OTK_FUNC_SYSTEM: return particle_ctrl_FirmwareModuleType_SYSTEM_PART;
+	case OTK_FUNC_USER: return particle_ctrl_FirmwareModuleType_USER_PART;
+	case OTK_FUNC_MONO: return particle_ctrl_FirmwareModuleType_MONO_FIRMWARE;
+	case OTK_FUNC_NCP: return particle_ctrl_FirmwareModuleType_NCP_FIRMWARE;
+	case OTK_FUNC_RADIO_STACK: return particle_ctrl_FirmwareModuleType_RADIO_STACK;
+	default: return particle_ctrl_FirmwareModuleType_INVALID_FIRMWARE_MODULE;
+	}
+}
+
+static bool put_deps(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
+{
+	const struct otk_prefix *p = *arg;
+	for (int i = 0; i < 2; i++) {
+		particle_ctrl_GetModuleInfoReply_Dependency d = particle_ctrl_GetModuleInfoReply_Dependency_init_zero;
+		if (p->dep[i].function == OTK_FUNC_NONE)
+			continue;
+		d.type = module_type(p->dep[i].function);
+		d.index = p->dep[i].index;
+		d.version = p->dep[i].version;
+		if (!pb_encode_tag_for_field(s, f) ||
+		    !pb_encode_submessage(s, particle_ctrl_GetModuleInfoReply_Dependency_fields, &d))
+			return false;
+	}
+	return true;
+}
+
+/* Module info (90): the modules found at this boot, in the pre-5.6 format. */
+static bool put_modules(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
+{
+	const struct otk_boot_report *r = *arg;
+	for (size_t i = 0; r && i < r->nmods; i++) {
+		const struct otk_installed *m = &r->mods[i];
+		particle_ctrl_GetModuleInfoReply_Module mm = particle_ctrl_GetModuleInfoReply_Module_init_zero;
+		if (m->status != OTK_OK || module_type(m->prefix.function) ==
+						   particle_ctrl_FirmwareModuleType_INVALID_FIRMWARE_MODULE)
+			continue;
+		mm.type = module_type(m->prefix.function);
+		mm.index = m->prefix.index;
+		mm.version = m->prefix.version;
+		mm.size = m->prefix.end - m->prefix.start + 4;
+		mm.validity = m->deps != OTK_OK ? particle_ctrl_FirmwareModuleValidityFlag_DEPENDENCY_CHECK_FAILED : 0;
+		mm.dependencies.funcs.encode = put_deps;
+		mm.dependencies.arg = (void *)&m->prefix;
+		if (!pb_encode_tag_for_field(s, f) ||
+		    !pb_encode_submessage(s, particle_ctrl_GetModuleInfoReply_Module_fields, &mm))
+			return false;
+	}
+	return true;
+}
+
 static int32_t encode(const pb_msgdesc_t *fields, const void *msg, uint8_t *rep, size_t cap,
 		      size_t *rep_len)
 {
@@ -124,6 +179,12 @@ int32_t vusb_request_pb(struct vusb *u, uint16_t type, const uint8_t *req, size_
 			return OTK_CTRL_INVALID_ARGUMENT;
 		u->setup_done = m.done;
 		return OTK_CTRL_RESULT_OK;
+	}
+	case 90: {
+		particle_ctrl_GetModuleInfoReply m = particle_ctrl_GetModuleInfoReply_init_zero;
+		m.modules_deprecated.funcs.encode = put_modules;
+		m.modules_deprecated.arg = (void *)u->report;
+		return encode(particle_ctrl_GetModuleInfoReply_fields, &m, rep, cap, rep_len);
 	}
 	case 91:
 		return asset_info(u, rep, cap, rep_len);
