@@ -63,10 +63,13 @@ int otk_usb_module_info(struct otk_usb_io *io, struct otk_usb_module **mods, siz
 							   (uint16_t)m->version, m->size,
 							   m->passed_flags == m->checked_flags };
 	}
+	/* the older list numbers module types its own way (particle.ctrl.FirmwareModuleType) */
+	static const uint8_t ctrl_type[] = { 0, 2, 4, 5, 3, 7, 8 };
 	for (size_t i = 0; i < r->n_modules_deprecated && r->n_modules == 0; i++) {
 		const Particle__Ctrl__GetModuleInfoReply__Module *m = r->modules_deprecated[i];
-		(*mods)[(*n)++] = (struct otk_usb_module){ (uint8_t)m->type, (uint8_t)m->index,
-							   (uint16_t)m->version, m->size, true };
+		uint8_t fn = (unsigned)m->type < sizeof ctrl_type ? ctrl_type[m->type] : 0;
+		(*mods)[(*n)++] = (struct otk_usb_module){ fn, (uint8_t)m->index, (uint16_t)m->version,
+							   m->size, m->validity == 0 };
 	}
 	particle__ctrl__get_module_info_reply__free_unpacked(r, NULL);
 	return OTK_OK;

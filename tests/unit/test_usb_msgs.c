@@ -22,6 +22,7 @@
 #include "control/storage.pb-c.h"
 
 #define CAP 8192u
+#define OTK_FUNC_SYSTEM_FOR_TEST 4   /* module function numbers of otk/module.h */
 
 struct dev {
 	struct otk_ctrl c;
@@ -30,6 +31,7 @@ struct dev {
 	size_t declared, got, chunks;
 	int finished, setup_done;
 	bool no_update;
+	bool deprecated_list;   /* answer module info the older way */
 };
 
 static size_t pack(const ProtobufCMessage *m, uint8_t *rep, size_t cap)
@@ -79,6 +81,25 @@ static int32_t handle(void *ctx, uint16_t type, const uint8_t *req, size_t req_l
 		assert_non_null(r);
 		d->setup_done = r->done ? 1 : 2;
 		particle__ctrl__set_device_setup_done_request__free_unpacked(r, NULL);
+		return 0;
+	}
+	if (type == OTK_REQ_MODULE_INFO && d->deprecated_list) {
+		/* particle.ctrl.FirmwareModuleType: 1 bootloader, 2 system, 3 user */
+		Particle__Ctrl__GetModuleInfoReply__Module m1 =
+			PARTICLE__CTRL__GET_MODULE_INFO_REPLY__MODULE__INIT;
+		Particle__Ctrl__GetModuleInfoReply__Module m2 =
+			PARTICLE__CTRL__GET_MODULE_INFO_REPLY__MODULE__INIT;
+		m1.type = PARTICLE__CTRL__FIRMWARE_MODULE_TYPE__SYSTEM_PART;
+		m1.index = 1;
+		m1.version = 6303;
+		m2.type = PARTICLE__CTRL__FIRMWARE_MODULE_TYPE__BOOTLOADER;
+		m2.version = 3101;
+		m2.validity = 0x01;
+		Particle__Ctrl__GetModuleInfoReply__Module *mods[2] = { &m1, &m2 };
+		Particle__Ctrl__GetModuleInfoReply o = PARTICLE__CTRL__GET_MODULE_INFO_REPLY__INIT;
+		o.n_modules_deprecated = 2;
+		o.modules_deprecated = mods;
+		*rep_len = pack(&o.base, rep, rep_cap);
 		return 0;
 	}
 	if (type == OTK_REQ_MODULE_INFO) {
@@ -210,6 +231,15 @@ static void test_info_and_setup(void **state)
 	assert_int_equal(mods[0].version, 5800);
 	assert_true(mods[0].valid);
 	assert_int_equal(mods[1].function, 5);
+	assert_false(mods[1].valid);
+	free(mods);
+	d->deprecated_list = true;
+	assert_int_equal(otk_usb_module_info(&io, &mods, &n, &result), OTK_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(mods[0].function, OTK_FUNC_SYSTEM_FOR_TEST);
+	assert_int_equal(mods[0].version, 6303);
+	assert_true(mods[0].valid);
+	assert_int_equal(mods[1].function, 2);   /* bootloader */
 	assert_false(mods[1].valid);
 	free(mods);
 	struct otk_usb_asset *a;
