@@ -121,6 +121,32 @@ on "'$cli' update --target 9.9.9 --catalog cat >u3.txt 2>&1; echo rc=\$? >>u3.tx
 has "update: a release the catalog lacks" u3.txt "Device OS 9.9.9 for argon is not in the catalog"
 has "update: exit 1" u3.txt "rc=1"
 
+# --- Device OS added from the catalog: the app needs 6.3.4, the device runs 6.3.2 ------
+mkdir r634
+"$cli" binary create sbody --platform argon --function system --index 1 --version 6305 --start 0x28000 \
+	--depends bootloader:0:3101 -o r634/s.bin >/dev/null
+"$cli" device-os import --catalog cat r634 >/dev/null || bad "import r634"
+"$cli" binary create body --platform argon --index 2 --depends system:1:6305 -o app634.bin >/dev/null
+on "'$cli' flash --local app634.bin --catalog cat >a.txt 2>&1; echo rc=\$? >>a.txt; sleep 1"
+has "app needs 6.3.4: added from the catalog (module info says 6.3.2)" a.txt "Adding Device OS 6.3.4 from the catalog"
+has "app needs 6.3.4: system part first" a.txt "Flashing 6.3.4-system-1.bin"
+has "app needs 6.3.4: exit 0" a.txt "rc=0"
+after
+has "app needs 6.3.4: the device runs it" after.txt "system part 1: version 6305 \(Device OS 6.3.4\).*valid"
+has "app needs 6.3.4: and the app, in normal mode" after.txt "boot: normal mode"
+
+# --- a bundle whose asset the device holds (asset info): the asset is skipped ---------
+mkdir assets && echo "meow" >assets/cat.txt
+"$cli" binary create body --platform argon --index 2 --depends system:1:6305 -o app3.bin >/dev/null
+"$cli" bundle app3.bin --assets assets --saveTo b.zip >/dev/null || bad "bundle"
+"$V" install dev b.zip >/dev/null 2>&1 || bad "install the bundle"
+on "'$cli' flash --local b.zip --catalog cat >b.txt 2>&1; echo rc=\$? >>b.txt; sleep 1"
+has "bundle: the app by DFU" b.txt "Flashing b.zip:app3.bin"
+has "bundle: the stored asset skipped" b.txt "Skipping cat.txt because it already exists on the device"
+has "bundle: exit 0" b.txt "rc=0"
+after
+has "bundle: the device has its asset" after.txt "assets: 1 required, all stored"
+
 # --- the device killed in the middle of a DFU download --------------------------------
 # otakit names the step and the address; the device then boots in DFU mode
 # (system part 1 broken) and flashing again completes.
