@@ -147,6 +147,34 @@ has "bundle: exit 0" b.txt "rc=0"
 after
 has "bundle: the device has its asset" after.txt "assets: 1 required, all stored"
 
+# --- a bundle on a device without its asset: the asset goes by control requests --------
+"$V" create fresh --platform argon --id $ID >/dev/null 2>&1 || bad "create fresh"
+timeout 180 "$V" run fresh --usb -- bash -c "'$cli' flash --local b.zip --catalog cat >c.txt 2>&1; echo rc=\$? >>c.txt; sleep 1" >run.txt 2>&1
+has "bundle, new asset: sent" c.txt "^Flashing cat.txt$"
+has "bundle, new asset: exit 0" c.txt "rc=0"
+has "bundle, new asset: by the firmware update requests" run.txt "usb: firmware update applied"
+after
+has "bundle, new asset: stored, normal mode" after.txt "assets: 1 required, all stored"
+
+# --- update with a bootloader: by control requests first, then the system part by DFU --
+mkdir rb
+head -c 20000 /dev/urandom >bbody
+"$cli" binary create bbody --platform argon --function bootloader --index 0 --version 3102 --start 0xf4000 \
+	-o rb/argon-bootloader@6.3.4.bin >/dev/null
+"$cli" binary create sbody --platform argon --function system --index 1 --version 6305 --start 0x28000 \
+	--depends bootloader:0:3102 -o rb/argon-system-part1@6.3.4.bin >/dev/null
+"$cli" device-os import --catalog catb rb >/dev/null || bad "import rb"
+timeout 180 "$V" run fresh --usb -- bash -c "'$cli' update --catalog catb >ub.txt 2>&1; echo rc=\$? >>ub.txt; sleep 1" >run.txt 2>&1
+if awk '/bootloader-0/ { b = NR } /system-1/ { s = NR } END { exit !(b && s && b < s) }' ub.txt; then
+	ok "update with a bootloader: bootloader first"
+else
+	bad "update with a bootloader: order"; cat ub.txt
+fi
+has "update with a bootloader: exit 0" ub.txt "rc=0"
+after
+has "update with a bootloader: new bootloader" after.txt "bootloader: version 3102 at 0x000f4000, valid"
+has "update with a bootloader: new system part" after.txt "system part 1: version 6305 .*valid, needs bootloader version 3102"
+
 # --- the device killed in the middle of a DFU download --------------------------------
 # otakit names the step and the address; the device then boots in DFU mode
 # (system part 1 broken) and flashing again completes.
