@@ -77,8 +77,9 @@ static bool put_assets(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
 }
 
 /*
- * Asset info (91): the stored assets the app requires (available) and the
- * app's whole list (required; sizes of those not stored are 0).
+ * Asset info (91): every valid asset in storage (available, as Device OS
+ * says: also those the running app does not require) and the app's list
+ * (required; sizes of those not stored are 0).
  */
 static int32_t asset_info(struct vusb *u, uint8_t *rep, size_t cap, size_t *rep_len);
 
@@ -248,6 +249,19 @@ int32_t vusb_request_pb(struct vusb *u, uint16_t type, const uint8_t *req, size_
 	}
 }
 
+struct collect {
+	struct otk_asset_info *out;
+	size_t n, max;
+};
+
+static int collect_one(void *ctx, const struct otk_asset_info *info)
+{
+	struct collect *c = ctx;
+	if (c->n < c->max)
+		c->out[c->n++] = *info;
+	return 0;
+}
+
 static int32_t asset_info(struct vusb *u, uint8_t *rep, size_t cap, size_t *rep_len)
 {
 	static struct otk_asset_info avail[VDEV_MAX_ASSETS], req[VDEV_MAX_ASSETS];
@@ -255,10 +269,11 @@ static int32_t asset_info(struct vusb *u, uint8_t *rep, size_t cap, size_t *rep_
 	struct asset_list la = {avail, 0}, lr = {req, 0};
 	particle_ctrl_GetAssetInfoReply m = particle_ctrl_GetAssetInfoReply_init_zero;
 	if (u->v->has_assets) {
-		int n = otk_assets_available(&u->v->assets, avail, VDEV_MAX_ASSETS);
+		struct collect c = {avail, 0, VDEV_MAX_ASSETS};
+		int n = otk_asset_store_foreach(&u->v->astore, collect_one, &c);
 		if (n < 0)
 			return update_error("asset info", n);
-		la.n = (size_t)n < VDEV_MAX_ASSETS ? (size_t)n : VDEV_MAX_ASSETS;
+		la.n = c.n;
 		lr.n = otk_assets_required(&u->v->assets, ids, VDEV_MAX_ASSETS);
 		if (lr.n > VDEV_MAX_ASSETS)
 			lr.n = VDEV_MAX_ASSETS;
