@@ -35,6 +35,23 @@ extern const size_t cli_profile_command_count;
 extern const struct cli_command cli_product_commands[];
 extern const size_t cli_product_command_count;
 
+extern const struct cli_command cli_device_os_commands[];
+extern const size_t cli_device_os_command_count;
+
+extern const struct cli_command cli_usb_commands[];
+extern const size_t cli_usb_command_count;
+extern const struct cli_command cli_flash_commands[];
+extern const size_t cli_flash_command_count;
+
+struct otk_usb_dev;
+struct otk_usb_info;
+/* Open the device with that id, or the only one; NULL and an error printed
+ * (several attached: the list of them) otherwise. */
+struct otk_usb_dev *cli_usb_open(const char *id, struct otk_usb_info *info);
+
+/* The Device OS catalog folder: given, or the default (NULL and an error printed when none). */
+char *cli_catalog_dir(const char *given);
+
 /* Usage error: message plus a pointer to help; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -32,6 +32,9 @@ static const struct cli_table tables[] = {
 	{ cli_cloud_commands, &cli_cloud_command_count },
 	{ cli_profile_commands, &cli_profile_command_count },
 	{ cli_product_commands, &cli_product_command_count },
+	{ cli_device_os_commands, &cli_device_os_command_count },
+	{ cli_usb_commands, &cli_usb_command_count },
+	{ cli_flash_commands, &cli_flash_command_count },
 };
 
 #define FOREACH_COMMAND(c)                                                          \

@@ -10,7 +10,12 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       python3 zip unzip srecord
       dosfstools fusefat
       libmicrohttpd-dev libsodium-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev
-      nginx-light wrk libcoap3-bin gnutls-bin"
+      nginx-light wrk libcoap3-bin gnutls-bin
+      nanopb libnanopb-dev protobuf-c-compiler libprotobuf-c-dev
+      libusb-1.0-0-dev
+      umockdev libumockdev-dev libglib2.0-dev dfu-util usbutils udev"
+# umockdev, libumockdev-dev, libglib2.0-dev: otakit-vbus, the virtual USB bus;
+# dfu-util, usbutils (lsusb), udev: the tests/usb_*.sh peers.
 # dosfstools and fusefat: tests/hostile.sh writes onto a real vfat file system
 # (no hard links) when the machine lets it mount one.
 # Node.js and npm are only needed for the interoperability tests and the

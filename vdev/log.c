@@ -58,9 +58,14 @@ void vlog(const char *cat, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void (*vdev_poll_hook)(void);
+volatile bool vdev_reboot;
+
 bool vdev_should_stop(void)
 {
-	return vdev_stop_signal || (vdev_deadline_ms && vlog_millis() >= vdev_deadline_ms);
+	if (vdev_poll_hook)
+		vdev_poll_hook();
+	return vdev_stop_signal || vdev_reboot || (vdev_deadline_ms && vlog_millis() >= vdev_deadline_ms);
 }
 
 void vdev_sleep(uint32_t ms)

@@ -21,6 +21,7 @@
 
 #include "otk/error.h"
 #include "otk/module.h"
+#include "run_usb.h"
 #include "vdev.h"
 
 #if defined(__x86_64__)
@@ -284,6 +285,9 @@ struct run_args {
 	unsigned long max_loops;  /* 0: no limit */
 	double secs;              /* 0: until a signal */
 	bool listen;
+	bool usb;                 /* --usb: serve USB on a virtual bus */
+	const char *usb_bus;      /* --usb-bus DIR: join that bus */
+	char **cmd;               /* after --: run on the bus, then stop */
 };
 
 static int parse_run(int argc, char **argv, struct run_args *a)
@@ -294,6 +298,8 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 		{ "safe-mode", no_argument, NULL, 's' },
 		{ "dfu", no_argument, NULL, 'd' },
 		{ "listen", no_argument, NULL, 'l' },
+		{ "usb", no_argument, NULL, 'u' },
+		{ "usb-bus", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -315,8 +321,19 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 		case 's': a->requests |= OTK_BOOT_REQ_SAFE; break;
 		case 'd': a->requests |= OTK_BOOT_REQ_DFU; break;
 		case 'l': a->listen = true; break;
+		case 'u': a->usb = true; break;
+		case 'b': a->usb = true; a->usb_bus = optarg; break;
 		default: return vdev_bad_option("run", argv);
 		}
+	}
+	bool dashdash = false;
+	for (int i = 1; i < optind && i < argc; i++)
+		dashdash |= strcmp(argv[i], "--") == 0;
+	if (dashdash && optind + 1 < argc) {
+		if (!a->usb)
+			return vdev_usage_error("run: a command after -- needs --usb");
+		a->cmd = argv + optind + 1;
+		return 0;
 	}
 	if (optind + 1 != argc)
 		return vdev_usage_error("run: need DIR");
@@ -429,28 +446,59 @@ int cmd_run(int argc, char **argv)
 	if (!vdev_update_init(v) || !vdev_assets_open(v))
 		goto out_close;
 	vdev_assets_bind(v);
-	if (!boot(v, a.requests, &r))
-		goto out_close;
-	char why[256];
-	reason_text(&r, why, sizeof why);
-	if (r.mode == OTK_MODE_NORMAL && r.reason != OTK_REASON_NO_USER)
-		check_assets(v, &r, why, sizeof why);
-	bool app = report_mode(&r, why, a.listen);
-
-	bool idle = true;
-	status = 0;
-	for (size_t i = 0; app && i < r.nmods; i++)
-		if (r.mods[i].role == OTK_AREA_USER && r.mods[i].status == OTK_OK) {
-			status = run_user(v, &r.mods[i], a.max_loops, &idle);
-			break;
+	uint32_t requests = a.requests;
+	bool plugged = false;
+	for (;;) {
+		status = 1;
+		if (!boot(v, requests, &r))
+			goto out_usb;
+		char why[256];
+		reason_text(&r, why, sizeof why);
+		if (r.mode == OTK_MODE_NORMAL && r.reason != OTK_REASON_NO_USER)
+			check_assets(v, &r, why, sizeof why);
+		bool app = report_mode(&r, why, a.listen);
+		if (a.usb)
+			run_usb_set_report(&r);
+		if (a.usb && !plugged) {
+			if (!run_usb_start(v, a.usb_bus, r.mode == OTK_MODE_DFU, a.cmd))
+				goto out_usb;
+			plugged = true;
+		} else if (a.usb && !run_usb_replug(r.mode == OTK_MODE_DFU)) {
+			goto out_usb;
 		}
-	if (idle && status == 0)
-		while (!vdev_should_stop())
-			vdev_sleep(1000);
+
+		bool idle = true;
+		status = 0;
+		for (size_t i = 0; app && i < r.nmods; i++)
+			if (r.mods[i].role == OTK_AREA_USER && r.mods[i].status == OTK_OK) {
+				status = run_user(v, &r.mods[i], a.max_loops, &idle);
+				break;
+			}
+		if (idle && status == 0)
+			while (!vdev_should_stop()) {
+				if (a.usb)
+					run_usb_idle();
+				else
+					vdev_sleep(1000);
+			}
+		if (!vdev_reboot || vdev_stop_signal)
+			break;
+		/* A USB request reset the device: boot again, as after the reset button. */
+		vdev_reboot = false;
+		requests = run_usb_next_requests();
+		SYS_INFO("reset: rebooting%s", requests & OTK_BOOT_REQ_DFU ? " into DFU mode"
+					  : requests & OTK_BOOT_REQ_SAFE ? " into safe mode" : "");
+		if (!vdev_update_init(v) || !vdev_assets_open(v))
+			goto out_usb;
+		vdev_assets_bind(v);
+	}
 	if (vdev_stop_signal)
 		SYS_INFO("stopping: %s", vdev_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-	else if (vdev_deadline_ms && vdev_should_stop())
+	else if (vdev_deadline_ms && a.secs > 0 && vdev_should_stop())
 		SYS_INFO("stopping: ran for %.3g s", a.secs);
+out_usb:
+	if (a.usb)
+		status = run_usb_stop(status);
 out_close:
 	vdev_close(v);
 out:

@@ -100,6 +100,12 @@ void vlog(const char *cat, int level, const char *fmt, ...) __attribute__((forma
 extern volatile sig_atomic_t vdev_stop_signal;
 extern uint32_t vdev_deadline_ms;   /* 0: none */
 bool vdev_should_stop(void);
+/*
+ * run --usb: called by vdev_should_stop() (every loop() and sleep slice) to
+ * serve the bus; vdev_reboot makes the running app stop for a reboot.
+ */
+extern void (*vdev_poll_hook)(void);
+extern volatile bool vdev_reboot;
 /* Sleep ms in small slices, returning early when stopping. */
 void vdev_sleep(uint32_t ms);
 void vdev_set_device_id(const char *id);
