@@ -13,9 +13,11 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       nginx-light wrk libcoap3-bin gnutls-bin
       nanopb libnanopb-dev protobuf-c-compiler libprotobuf-c-dev
       libusb-1.0-0-dev
-      umockdev libumockdev-dev libglib2.0-dev dfu-util usbutils udev"
+      umockdev libumockdev-dev libglib2.0-dev dfu-util usbutils udev
+      chromium"
 # umockdev, libumockdev-dev, libglib2.0-dev: otakit-vbus, the virtual USB bus;
-# dfu-util, usbutils (lsusb), udev: the tests/usb_*.sh peers.
+# dfu-util, usbutils (lsusb), udev: the tests/usb_*.sh peers; chromium: WebUSB
+# in tests/usb_webusb.sh (driven by playwright-core from npm at test time).
 # dosfstools and fusefat: tests/hostile.sh writes onto a real vfat file system
 # (no hard links) when the machine lets it mount one.
 # Node.js and npm are only needed for the interoperability tests and the
