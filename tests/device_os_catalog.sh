@@ -5,27 +5,7 @@
 # a module no release claims) leave the catalog as it was.
 set -uo pipefail
 otakit=${OTK_CLI:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-# expect STATUS PATTERN CMD...: exit status and a pattern in stdout+stderr
-expect() {
-	local want=$1 pat=$2
-	shift 2
-	local out got
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then
-		ok "$* -> $got /$pat/"
-	else
-		bad "$* -> exit $got (want $want), output:"
-		sed 's/^/     | /' <<<"$out"
-	fi
-}
+source "$(dirname "$0")/lib/check.sh"
 
 head -c 20000 /dev/urandom >body
 mk() { "$otakit" binary create body -o "$@" >/dev/null || bad "binary create $*"; }
@@ -86,7 +66,7 @@ if [ -n "$shared" ] && [ -d "$shared/fixtures/particle/binaries" ]; then
 	real_ran=1
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ] || exit 1
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ] || exit 1
 [ -n "${real_ran:-}" ] || { echo "SKIP: ../shared fixtures absent (the self-made part passed)"; exit 77; }
 exit 0

@@ -6,25 +6,7 @@
 # virtual bus: nothing here may reach a device.
 set -uo pipefail
 otakit=${OTK_CLI:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-expect() {
-	local want=$1 pat=$2
-	shift 2
-	local out got
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then
-		ok "$* -> $got /$pat/"
-	else
-		bad "$* -> exit $got (want $want), output:"
-		sed 's/^/     | /' <<<"$out"
-	fi
-}
+source "$(dirname "$0")/lib/check.sh"
 # no device may be found by accident: an empty bus for libusb
 export LIBUSB_DEBUG=0
 head -c 3000 /dev/urandom >body
@@ -62,7 +44,7 @@ if "$otakit" usb list | grep -q "^No devices found.$"; then
 	expect 0 '^\[\]$' "$otakit" usb list --json
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ] || exit 1
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ] || exit 1
 [ -n "${real_ran:-}" ] || { echo "SKIP: ../shared fixtures absent (the self-made part passed)"; exit 77; }
 exit 0
