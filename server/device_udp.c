@@ -23,6 +23,7 @@
 #include "otk/coap_reliable.h"
 #include "otk/error.h"
 #include "blob.h"
+#include "device_proto.h"
 #include "device_udp.h"
 
 #define BUCKETS 4096
@@ -36,7 +37,8 @@
 struct dev_session {
 	struct otkd_udp *u;
 	struct otk_dtls *dtls;
-	struct otk_coap_rel rel;
+	struct otkd_proto *proto;   /* the device protocol, from the first record */
+	bool refused;               /* the protocol asked to end the session */
 	struct sockaddr_storage addr;
 	socklen_t alen;
 	uint8_t cid[OTK_DTLS_CID_LEN];
@@ -172,6 +174,7 @@ static void session_free(struct otkd_udp *u, struct dev_session *s)
 	if (s->next_all)
 		s->next_all->prev_all = s->prev_all;
 	u->count--;
+	otkd_proto_free(s->proto);
 	otk_dtls_free(s->dtls);
 	free(s);
 }
@@ -186,9 +189,6 @@ static struct dev_session *session_add(struct otkd_udp *u, const struct sockaddr
 	s->addr = *a;
 	s->alen = alen;
 	s->created = s->last_heard = now_ms();
-	uint16_t mid;
-	RAND_bytes((uint8_t *)&mid, sizeof(mid));
-	otk_coap_rel_init(&s->rel, mid);
 	s->next_all = u->all;
 	if (u->all)
 		u->all->prev_all = s;
@@ -204,58 +204,38 @@ static void on_send(void *ctx, const uint8_t *d, size_t n)
 		fprintf(stderr, "otakitd: udp: sendto: %s\n", strerror(errno));
 }
 
-static void coap_reply(struct dev_session *s, const uint8_t *msg, size_t len);
+static void proto_send(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct dev_session *s = ctx;
+	struct otk_dtls_io io = { on_send, NULL, s };
+	otk_dtls_write(s->dtls, msg, len, &io);
+}
 
+/* Application data: CoAP for the device protocol (device_proto.c). */
 static void on_data(void *ctx, const uint8_t *d, size_t n)
 {
-	coap_reply(ctx, d, n);
+	struct dev_session *s = ctx;
+	if (s->refused)
+		return;
+	if (!s->proto) {
+		struct otkd_proto_env env = { s->u->store, s->u->cfg.bus, s->u->cfg.data_dir };
+		s->proto = otkd_proto_new(&env, s->device_id, proto_send, s);
+		if (!s->proto)
+			return;
+	}
+	if (!otkd_proto_input(s->proto, d, n, now_ms()))
+		s->refused = true;
+	else if (otkd_proto_take_hello(s->proto))
+		/* the device started over: its older sessions are stale */
+		for (struct dev_session *o = s->u->all; o; o = o->next_all)
+			if (o != s && o->proto &&
+			    strcmp(otkd_proto_device(o->proto), s->device_id) == 0)
+				otkd_proto_superseded(o->proto);
 }
 
 static struct otk_dtls_io io_of(struct dev_session *s)
 {
 	return (struct otk_dtls_io){ on_send, on_data, s };
-}
-
-/*
- * The device protocol of the next issue goes here.  For now: Hello (POST h)
- * gets an ACK 2.04, a ping an empty ACK, other confirmable requests 4.04,
- * duplicates the answer they got before.
- */
-static void coap_reply(struct dev_session *s, const uint8_t *msg, size_t len)
-{
-	struct otk_coap_msg m;
-	uint8_t out[64], cached[OTK_COAP_REL_REPLY_MAX];
-	size_t cl;
-	struct otk_dtls_io io = io_of(s);
-
-	if (otk_coap_parse(msg, len, &m)) {
-		uint8_t type;
-		uint16_t mid;
-		/* RFC 7252 4.2: a malformed CON gets a Reset */
-		if (otk_coap_peek_header(msg, len, &type, &mid) == 0 && type == OTK_COAP_CON) {
-			struct otk_coap_writer w;
-			otk_coap_begin(&w, out, sizeof(out), OTK_COAP_RST, OTK_COAP_EMPTY, mid, NULL, 0);
-			otk_dtls_write(s->dtls, out, (size_t)otk_coap_finish(&w), &io);
-		}
-		return;
-	}
-	int k = otk_coap_rel_rx(&s->rel, &m, (uint32_t)now_ms(), cached, sizeof(cached), &cl);
-	if (cl)
-		otk_dtls_write(s->dtls, cached, cl, &io);
-	if (k != OTK_COAP_REL_NEW || m.type != OTK_COAP_CON)
-		return;
-	char path[64];
-	uint8_t code = OTK_COAP_NOT_FOUND;
-	if (otk_coap_uri_path(&m, path, sizeof(path)) >= 0 && m.code == OTK_COAP_POST &&
-	    strcmp(path, "h") == 0)
-		code = OTK_COAP_CHANGED;
-	struct otk_coap_writer w;
-	otk_coap_begin(&w, out, sizeof(out), OTK_COAP_ACK, code, m.mid, m.token, m.token_len);
-	int n = otk_coap_finish(&w);
-	if (n > 0 && otk_dtls_write(s->dtls, out, (size_t)n, &io) == OTK_OK)
-		otk_coap_rel_remember(&s->rel, m.mid, out, (size_t)n);
-	if (code == OTK_COAP_CHANGED)
-		fprintf(stderr, "otakitd: udp: hello from device %s\n", s->device_id);
 }
 
 /* Device keys are looked up in the store by the fingerprint provisioning recorded. */
@@ -386,7 +366,7 @@ static void datagram(struct otkd_udp *u, const uint8_t *d, size_t n,
 	if (moved && rc > 0)
 		fprintf(stderr, "otakitd: udp: device %s moved (CID, %s)\n", s->device_id,
 			otk_dtls_moved(s->dtls) ? "type 253" : "type 25");
-	if (rc < 0 || otk_dtls_state(s->dtls) == OTK_DTLS_FAILED ||
+	if (rc < 0 || s->refused || otk_dtls_state(s->dtls) == OTK_DTLS_FAILED ||
 	    otk_dtls_state(s->dtls) == OTK_DTLS_CLOSED) {
 		if (otk_dtls_alert(s->dtls) >= 0)
 			fprintf(stderr, "otakitd: udp: session ended (alert %d)\n",
@@ -415,6 +395,8 @@ static void timers(struct otkd_udp *u)
 	for (struct dev_session *s = u->all; s; s = next) {
 		next = s->next_all;
 		if (otk_dtls_state(s->dtls) == OTK_DTLS_ESTABLISHED) {
+			if (s->proto)
+				otkd_proto_poll(s->proto, now);
 			if (now - s->last_heard > IDLE_EVICT_MS) {
 				save(s);
 				session_free(u, s);

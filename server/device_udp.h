@@ -5,8 +5,8 @@
  * Connection ID they carry (address as a fallback for records without
  * one); new peers go through the stateless cookie first.  Established
  * sessions are saved through the store, so a device resumes without a
- * handshake after otakitd restarts.  On top sits a minimal CoAP responder
- * (Hello, ping); the device protocol proper comes with the next issue.
+ * handshake after otakitd restarts.  On top sits the device protocol
+ * (device_proto.h), one per established session.
  */
 #ifndef OTKD_DEVICE_UDP_H
 #define OTKD_DEVICE_UDP_H
@@ -21,6 +21,8 @@ struct otkd_udp_config {
 	const char *port_file;     /* written with the bound port, or NULL */
 	const char *key_file;      /* the server's P-256 private key (PEM), created when missing */
 	enum otk_dtls_mode mode;   /* Particle (default) or RFC 7250 for standard peers */
+	struct otkd_bus *bus;      /* device protocol events; may be NULL */
+	const char *data_dir;      /* blobs of the files sent to devices */
 };
 
 struct otkd_udp;

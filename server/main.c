@@ -230,6 +230,8 @@ static int serve(struct otkd_config *cfg, const char *access_log,
 	char *keyfile = NULL;
 	if (ucfg->listen && !ucfg->key_file && asprintf(&keyfile, "%s/server-key.pem", cfg->data_dir) > 0)
 		ucfg->key_file = keyfile;
+	ucfg->bus = s.bus;
+	ucfg->data_dir = cfg->data_dir;
 	if (otkd_server_start(&s, msg, sizeof msg) != OTK_OK) {
 		fprintf(stderr, "otakitd: %s\n", msg);
 	} else if (ucfg->listen && otkd_udp_start(&udp, ucfg, s.store, msg, sizeof msg) != OTK_OK &&

@@ -1173,6 +1173,10 @@ static int sq_firmware_release(struct otkd_store *s, int64_t product_id,
 	return rc;
 }
 
+static int sq_device_flash_pending(struct otkd_store *s, const char *device_id,
+				   struct otkd_flash *f, struct otkd_asset **assets, size_t *n);
+static int sq_device_flash_delivered(struct otkd_store *s, int64_t flash_id);
+
 static const struct otkd_store_ops sqlite_ops = {
 	.close = sq_close,
 	.check = sq_check,
@@ -1216,6 +1220,8 @@ static const struct otkd_store_ops sqlite_ops = {
 	.firmware_edit = sq_firmware_edit,
 	.firmware_delete = sq_firmware_delete,
 	.firmware_release = sq_firmware_release,
+	.device_flash_pending = sq_device_flash_pending,
+	.device_flash_delivered = sq_device_flash_delivered,
 };
 
 int otkd_store_sqlite_open(const char *dir, unsigned connections, struct otkd_store **out,
@@ -1249,4 +1255,63 @@ int otkd_store_sqlite_open(const char *dir, unsigned connections, struct otkd_st
 	}
 	*out = &q->base;
 	return OTK_OK;
+}
+
+/* --- device protocol: the flash queue (issue 15) --------------------- */
+
+static int sq_device_flash_pending(struct otkd_store *s, const char *device_id,
+				   struct otkd_flash *f, struct otkd_asset **assets, size_t *n)
+{
+	sqlite3 *db = acquire(s);
+	*assets = NULL;
+	*n = 0;
+	sqlite3_stmt *st = prep(db, "SELECT id, filename, size, sha256, app_sha256, is_bundle, "
+				"queued_at, queued_by FROM device_flash_queue WHERE device_id = ? AND "
+				"delivered_at = 0 ORDER BY id LIMIT 1", "s", device_id);
+	int rc = one_row(st);
+	if (rc == OTK_OK) {
+		memset(f, 0, sizeof *f);
+		f->id = sqlite3_column_int64(st, 0);
+		snprintf(f->device_id, sizeof f->device_id, "%s", device_id);
+		col_text(st, 1, f->filename, sizeof f->filename);
+		f->size = (uint64_t)sqlite3_column_int64(st, 2);
+		col_text(st, 3, f->sha256, sizeof f->sha256);
+		col_text(st, 4, f->app_sha256, sizeof f->app_sha256);
+		f->is_bundle = sqlite3_column_int64(st, 5) != 0;
+		f->queued_at = sqlite3_column_int64(st, 6);
+		f->queued_by = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_finalize(st);
+	st = rc == OTK_OK ? prep(db, "SELECT name, sha256, size FROM device_flash_assets WHERE "
+				 "flash_id = ? ORDER BY name", "i", f->id) : NULL;
+	while (st && rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
+		struct otkd_asset *a = realloc(*assets, (*n + 1) * sizeof **assets);
+		if (!a) {
+			rc = OTK_ENOMEM;
+			break;
+		}
+		*assets = a;
+		memset(&a[*n], 0, sizeof a[*n]);
+		col_text(st, 0, a[*n].name, sizeof a[*n].name);
+		col_text(st, 1, a[*n].sha256, sizeof a[*n].sha256);
+		a[*n].size = (uint64_t)sqlite3_column_int64(st, 2);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	release(s, db);
+	if (rc != OTK_OK) {
+		free(*assets);
+		*assets = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+static int sq_device_flash_delivered(struct otkd_store *s, int64_t flash_id)
+{
+	sqlite3 *db = acquire(s);
+	int rc = exec_(db, NULL, "UPDATE device_flash_queue SET delivered_at = ? WHERE id = ?",
+		       "ii", now(), flash_id);
+	release(s, db);
+	return rc;
 }

@@ -23,6 +23,7 @@
 #include "otk/file.h"
 #include "otk/module.h"
 #include "otk/platform.h"
+#include "cloud.h"
 #include "vdev.h"
 
 static const char *const storage_file[2] = { "internal.bin", "external.bin" };
@@ -387,7 +388,7 @@ static char *temp_dir_beside(const char *dir)
 
 static void remove_device_files(const char *dir)
 {
-	const char *names[] = { storage_file[0], storage_file[1], "device.conf" };
+	const char *names[] = { storage_file[0], storage_file[1], "device.conf", "dct.bin" };
 	char path[4200];
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -415,7 +416,8 @@ static void report_device(const struct vdev *v, const char *dir, const struct ot
 static bool build_device(struct vdev *v, const struct otk_dos_release *rel)
 {
 	char path[4200], conf[256];
-	bool ok = open_flash(v, true) && write_factory(v, rel);
+	/* the device key goes into the DCT, where particle-cli keeps it */
+	bool ok = open_flash(v, true) && write_factory(v, rel) && vdev_keys_generate(v->dir);
 	vdev_close(v);
 	if (!ok)
 		return false;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "otk/cleanup.h"
+#include "cloud.h"
 #include "vdev.h"
 
 static const char usage[] =
@@ -14,9 +15,14 @@ static const char usage[] =
 	"      make a device: flash files for the platform's layout, a device id and\n"
 	"      factory system modules for the Device OS release (default " VDEV_DEFAULT_DOS ")\n"
 	"      or system module version (e.g. 6305)\n"
-	"  run DIR [--for SECONDS] [--loops N] [--safe-mode] [--dfu] [--listen]\n"
+	"  run DIR [--for SECONDS] [--loops N] [--safe-mode] [--dfu] [--listen] [--cloud]\n"
 	"      boot: complete a pending update, print the boot decision and the LED,\n"
-	"      then run the user part (native apps run; ARM images are not executable)\n"
+	"      then run the user part (native apps run; ARM images are not executable);\n"
+	"      --cloud connects to the server in the DCT (DTLS, Hello, describe, OTA v3)\n"
+	"  keys server DIR SERVER.der --host HOST [--port N]\n"
+	"      put the cloud's public key, address and port into the DCT (as particle keys server)\n"
+	"  keys device DIR\n"
+	"      print the device's public key (PEM), e.g. for POST /v1/provisioning\n"
 	"  install DIR FILE.bin|BUNDLE.zip [--ota]\n"
 	"      feed a module file to the update engine (local install, or OTA policy);\n"
 	"      a bundle sends the assets the device lacks (as asset modules), then the app\n"
@@ -74,6 +80,8 @@ int main(int argc, char **argv)
 		return cmd_install(argc - 1, argv + 1);
 	if (strcmp(cmd, "bundle") == 0)
 		return cmd_bundle(argc - 1, argv + 1);
+	if (strcmp(cmd, "keys") == 0)
+		return cmd_keys(argc - 1, argv + 1);
 	if (strcmp(cmd, "build-app") == 0)
 		return cmd_build_app(argc - 1, argv + 1);
 	return vdev_usage_error("unknown command '%s'", cmd);

@@ -21,6 +21,7 @@
 
 #include "otk/error.h"
 #include "otk/module.h"
+#include "cloud.h"
 #include "run_usb.h"
 #include "vdev.h"
 
@@ -286,6 +287,7 @@ struct run_args {
 	double secs;              /* 0: until a signal */
 	bool listen;
 	bool usb;                 /* --usb: serve USB on a virtual bus */
+	bool cloud;               /* --cloud: connect to the server in the DCT */
 	const char *usb_bus;      /* --usb-bus DIR: join that bus */
 	char **cmd;               /* after --: run on the bus, then stop */
 };
@@ -300,6 +302,7 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 		{ "listen", no_argument, NULL, 'l' },
 		{ "usb", no_argument, NULL, 'u' },
 		{ "usb-bus", required_argument, NULL, 'b' },
+		{ "cloud", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -323,6 +326,7 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 		case 'l': a->listen = true; break;
 		case 'u': a->usb = true; break;
 		case 'b': a->usb = true; a->usb_bus = optarg; break;
+		case 'c': a->cloud = true; break;
 		default: return vdev_bad_option("run", argv);
 		}
 	}
@@ -457,6 +461,8 @@ int cmd_run(int argc, char **argv)
 		if (r.mode == OTK_MODE_NORMAL && r.reason != OTK_REASON_NO_USER)
 			check_assets(v, &r, why, sizeof why);
 		bool app = report_mode(&r, why, a.listen);
+		if (a.cloud && !cloud_start(v, &r))
+			goto out_usb;
 		if (a.usb)
 			run_usb_set_report(&r);
 		if (a.usb && !plugged) {
@@ -485,7 +491,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		/* A USB request reset the device: boot again, as after the reset button. */
 		vdev_reboot = false;
-		requests = run_usb_next_requests();
+		requests = a.usb ? run_usb_next_requests() : 0;
 		SYS_INFO("reset: rebooting%s", requests & OTK_BOOT_REQ_DFU ? " into DFU mode"
 					  : requests & OTK_BOOT_REQ_SAFE ? " into safe mode" : "");
 		if (!vdev_update_init(v) || !vdev_assets_open(v))
@@ -497,6 +503,7 @@ int cmd_run(int argc, char **argv)
 	else if (vdev_deadline_ms && a.secs > 0 && vdev_should_stop())
 		SYS_INFO("stopping: ran for %.3g s", a.secs);
 out_usb:
+	cloud_stop();
 	if (a.usb)
 		status = run_usb_stop(status);
 out_close:

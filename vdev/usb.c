@@ -13,9 +13,10 @@
 
 #include "otk/error.h"
 #include "otk/platform.h"
+#include "cloud.h"
 #include "vbus/vbus.h"
 
-#define DCT_SIZE 16384u
+#define DCT_SIZE VDEV_DCT_SIZE
 #define STR_SAFE_MODE 0xFA   /* "sm=o": security mode open */
 
 static uint8_t msg[VBUS_MAX_MSG];
@@ -102,7 +103,7 @@ static bool setup_alts(struct vusb *u)
 	struct vdev *v = u->v;
 	const struct otk_platform *p = otk_platform_by_id(v->dev.platform);
 	struct flashfile *in = &v->flash[OTK_AREA_INTERNAL];
-	char s[96], path[4200];
+	char s[96];
 	int fd;
 	for (uint8_t i = 0; i < u->nalts; i++)
 		if (u->win[i].fd >= 0)
@@ -121,22 +122,10 @@ static bool setup_alts(struct vusb *u)
 			 (unsigned)(in->size / 4096));
 		add_alt(u, s, in, -1, in->base, in->size);
 	}
-	/* Alt 1: the DCT, a 16 KB file beside the flash files. */
-	snprintf(path, sizeof path, "%s/dct.bin", v->dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		cli_error(path, "%s", strerror(errno));
+	/* Alt 1: the DCT, a 16 KB file beside the flash files (cloud_keys.c). */
+	fd = vdev_dct_open(v->dir);
+	if (fd < 0)
 		return false;
-	}
-	if (lseek(fd, 0, SEEK_END) != DCT_SIZE) {
-		uint8_t ff[DCT_SIZE];
-		memset(ff, 0xFF, sizeof ff);
-		if (pwrite(fd, ff, sizeof ff, 0) != (ssize_t)sizeof ff || ftruncate(fd, DCT_SIZE) < 0) {
-			cli_error(path, "%s", strerror(errno));
-			close(fd);
-			return false;
-		}
-	}
 	add_alt(u, "@DCT Flash /0x00000000/1*016Ke", NULL, fd, 0, DCT_SIZE);
 	/* Alt 2: external flash at 0x80000000 on nRF52840. */
 	if (p && p->mcu == OTK_MCU_NRF52840 && v->has[OTK_AREA_EXTERNAL]) {
