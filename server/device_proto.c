@@ -272,7 +272,13 @@ static bool hello(struct otkd_proto *p, const struct otk_coap_msg *m, uint64_t n
 {
 	struct otk_hello h;
 	char hex[OTKD_DEVICE_ID_LEN + 1];
-	if (otk_hello_parse(m->payload, m->payload_len, &h) != OTK_OK) {
+	if (m->payload_len == 0) {
+		/* no payload claims no id (transport probes such as devsim's): the
+		 * key alone names the device */
+		memset(&h, 0, sizeof h);
+		for (int i = 0; i < OTK_DEVICE_ID_LEN; i++)
+			sscanf(p->device_id + 2 * i, "%2hhx", &h.device_id[i]);
+	} else if (otk_hello_parse(m->payload, m->payload_len, &h) != OTK_OK) {
 		reply(p, m, OTK_COAP_BAD_REQUEST, NULL, 0);
 		return true;
 	}
