@@ -2,7 +2,9 @@
  * OTA v3 receiver (core/src/ota3.c) over the update engine and a fake
  * flash, driven by a small sender written here: the ack rules of spec 03,
  * RST for a stray chunk, errors as JSON, resume after a cancel, and whole
- * transfers through random loss, duplication and reordering.
+ * transfers through random loss, duplication and reordering; then
+ * otakitd's sender (server/ota_send.c) against this receiver over a
+ * simulated lossy link, including a resume after a reboot.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "otk/ota3.h"
 #include "otk/sha256.h"
 #include "otk/update.h"
+#include "ota_send.h"
 #include "testutil.h"
 
 #define PLATFORM 3u
@@ -474,6 +477,145 @@ static void test_cancel_and_bad_file(void **state)
 	rx_free(r);
 }
 
+
+/* --- otakitd's sender against the receiver over a lossy link ---------- */
+
+#define LINK_MAX 4096
+
+struct link {
+	uint8_t *msg[LINK_MAX];
+	size_t len[LINK_MAX];
+	size_t n;
+	uint32_t seed;
+	unsigned loss, dup;   /* percent */
+};
+
+static uint32_t rnd(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 8;
+}
+
+static void link_put(struct link *l, const uint8_t *m, size_t len)
+{
+	unsigned dice = rnd(&l->seed) % 100;
+	int copies = dice < l->loss ? 0 : dice >= 100 - l->dup ? 2 : 1;
+	for (int c = 0; c < copies && l->n < LINK_MAX; c++) {
+		l->msg[l->n] = malloc(len);
+		memcpy(l->msg[l->n], m, len);
+		l->len[l->n++] = len;
+	}
+}
+
+/* Takes a random message (reordering); false when empty. */
+static bool link_take(struct link *l, uint8_t *out, size_t *len)
+{
+	if (!l->n)
+		return false;
+	size_t i = rnd(&l->seed) % l->n;
+	memcpy(out, l->msg[i], l->len[i]);
+	*len = l->len[i];
+	free(l->msg[i]);
+	l->msg[i] = l->msg[--l->n];
+	l->len[i] = l->len[l->n];
+	return true;
+}
+
+/* The reply of a CON exchange (UpdateStart, UpdateFinish), carried reliably. */
+static void con_exchange(struct rx *r, const uint8_t *m, size_t n, uint32_t now,
+			 struct otk_coap_msg *resp, uint8_t *keep)
+{
+	assert_int_equal(feed(r, m, n, now), 1);
+	int last = r->out.n - 1;
+	memcpy(keep, r->out.buf + r->out.msg[last].off, r->out.msg[last].len);
+	assert_int_equal(otk_coap_parse(keep, r->out.msg[last].len, resp), OTK_OK);
+}
+
+/* One transfer from the sender's point of view; returns the sender's bytes. */
+static uint64_t send_over_link(struct rx *r, unsigned loss, unsigned dup, uint32_t seed,
+			       uint32_t cut_after, uint32_t *resume)
+{
+	struct otkd_ota_send t;
+	struct link to_dev = { .seed = seed, .loss = loss, .dup = dup };
+	struct link to_srv = { .seed = seed * 31u + 7u, .loss = loss, .dup = dup };
+	uint8_t b[1400], keep[1400];
+	size_t n;
+	struct otk_coap_msg resp;
+	uint32_t now = 1000;
+	assert_int_equal(otkd_ota_send_init(&t, g_app, g_app_len, g_sha, OTK_FUNC_USER), OTK_OK);
+	n = (size_t)otkd_ota_send_start_msg(&t, 1, 1, b, sizeof b);
+	con_exchange(r, b, n, now, &resp, keep);
+	assert_int_equal(otkd_ota_send_started(&t, &resp), OTK_OK);
+	*resume = t.resume;
+	for (int step = 0; !otkd_ota_send_complete(&t) && step < 200000; step++) {
+		int k;
+		while ((k = otkd_ota_send_next(&t, now, 2, b, sizeof b)) > 0)
+			link_put(&to_dev, b, (size_t)k);
+		assert_true(k == 0);
+		/* a few messages each way per 5 ms */
+		for (int i = 0; i < 4 && link_take(&to_dev, b, &n); i++) {
+			feed(r, b, n, now);
+			for (int j = 0; j < r->out.n; j++)
+				link_put(&to_srv, r->out.buf + r->out.msg[j].off, r->out.msg[j].len);
+		}
+		if (cut_after && r->u.received >= cut_after)
+			break;   /* the device loses power */
+		otk_ota3_out_init(&r->out, r->outbuf, sizeof r->outbuf);
+		otk_ota3_poll(&r->o, now, &r->out);
+		for (int j = 0; j < r->out.n; j++)
+			link_put(&to_srv, r->out.buf + r->out.msg[j].off, r->out.msg[j].len);
+		while (link_take(&to_srv, b, &n)) {
+			struct otk_coap_msg m;
+			assert_int_equal(otk_coap_parse(b, n, &m), OTK_OK);
+			otkd_ota_send_ack(&t, &m, now);
+		}
+		now += 5;
+	}
+	while (link_take(&to_dev, b, &n) || link_take(&to_srv, b, &n))
+		;
+	uint64_t sent = t.bytes_sent;
+	if (!cut_after) {
+		assert_true(otkd_ota_send_complete(&t));
+		n = (size_t)otkd_ota_send_finish_msg(&t, 3, 2, b, sizeof b);
+		con_exchange(r, b, n, now, &resp, keep);
+		assert_int_equal(otkd_ota_send_finished(&t, &resp), OTK_OK);
+		assert_int_equal(t.state, OTKD_OTA_DONE);
+		assert_int_equal(otk_ota3_acked(&r->o, resp.mid), 1);
+	}
+	otkd_ota_send_free(&t);
+	return sent;
+}
+
+static void test_sender_over_lossy_link(void **state)
+{
+	(void)state;
+	static const unsigned loss[] = { 0, 5, 20, 40 };
+	for (unsigned i = 0; i < 4; i++) {
+		struct rx *r = rx_new();
+		uint32_t resume;
+		uint64_t sent = send_over_link(r, loss[i], 5, 100 + i, 0, &resume);
+		assert_int_equal(resume, 0);
+		assert_true(sent >= g_app_len);
+		assert_true(otk_update_pending(&r->u));
+		rx_free(r);
+	}
+}
+
+static void test_sender_resumes_after_cut(void **state)
+{
+	(void)state;
+	struct rx *r = rx_new();
+	uint32_t resume;
+	send_over_link(r, 10, 5, 42, 20000, &resume);
+	rx_reboot(r);
+	uint64_t sent = send_over_link(r, 10, 5, 43, 0, &resume);
+	/* the device kept its saved prefix: the second transfer starts there */
+	assert_true(resume >= 16384);
+	assert_true(sent < g_app_len);
+	assert_true(otk_update_pending(&r->u));
+	rx_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +625,8 @@ int main(void)
 		cmocka_unit_test(test_lossy_transfers),
 		cmocka_unit_test(test_resume_after_reboot),
 		cmocka_unit_test(test_cancel_and_bad_file),
+		cmocka_unit_test(test_sender_over_lossy_link),
+		cmocka_unit_test(test_sender_resumes_after_cut),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
