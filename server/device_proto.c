@@ -461,11 +461,11 @@ const char *otkd_proto_device(const struct otkd_proto *p)
 
 void otkd_proto_superseded(struct otkd_proto *p)
 {
+	p->planned = false;   /* the newer session plans for the device now */
 	if (!p->sending)
 		return;
 	fprintf(stderr, "otakitd: ota: device %s: transfer of %s left to the device's new session "
 		"(%llu bytes sent in this one)\n", p->device_id, p->flash.filename,
 		(unsigned long long)p->tx.bytes_sent);
 	transfer_end(p);
-	p->planned = false;
 }

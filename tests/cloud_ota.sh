@@ -101,7 +101,7 @@ else
 fi
 "$V" run dev --cloud --for 90 >resume.log 2>&1 &
 VP=$!
-wait_for resume.log 'hello from setup\(\)' 60
+wait_for resume.log 'copied into place' 60   # the old app runs first: wait for the new one
 has "device: the transfer resumes past byte 0" resume.log 'update: OTA v3 transfer of [0-9]+ bytes starts at byte [1-9][0-9]*'
 has "otakitd: resumed at the device's offset" otakitd.err "resuming at byte [1-9][0-9]* of $size"
 line=$(grep "$DEV: hello.bin delivered" otakitd.err | tail -1)
