@@ -5,6 +5,7 @@
 #include "otk/error.h"
 
 #include "api.h"
+#include "device_proto.h"
 #include "json_out.h"
 #include "keys.h"
 #include "params.h"
@@ -109,6 +110,8 @@ enum MHD_Result otkd_flash_device(struct otkd_req *r, const struct otkd_device *
 	otkd_fw_verified_free(&v);
 	if (rc == OTK_OK)
 		rc = st->ops->device_flash_add(st, &f, assets, n);
+	if (rc == OTK_OK)
+		otkd_proto_flash_queued();   /* an online device gets it now */
 	free(assets);
 	if (rc < 0)
 		return otkd_reply_store_error(r, rc);

@@ -1,4 +1,5 @@
 /* otakitd's device protocol on one session (device_proto.h, spec 06). */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #define DESCRIBE_MAX 4096
 /* a device that sends no ack for this long during a transfer has gone */
 #define OTA_SILENCE_MS 20000u
-/* an online device is checked for newly queued files this often */
+/* an online device is checked for newly queued files this often, when any was queued */
 #define REPLAN_MS 2000u
 /* ... while it was heard from this recently (devices ping every 25 s) */
 #define ALIVE_MS 60000u
@@ -31,7 +32,7 @@ struct otkd_proto {
 	struct otk_coap_rel rel;
 	uint8_t token;
 	/* the outstanding confirmable message, for retransmission */
-	uint8_t con[1280];
+	uint8_t con[256];          /* UpdateStart and UpdateFinish are short */
 	size_t con_len;
 	uint8_t con_token;
 	/* what the device told */
@@ -42,6 +43,7 @@ struct otkd_proto {
 	bool planned;
 	bool new_hello;            /* a Hello since otkd_proto_take_hello() */
 	uint64_t planned_at;
+	unsigned planned_gen;      /* flash_generation when last planned */
 	uint64_t heard_at;         /* the last message from the device */
 	/* the transfer */
 	bool sending;
@@ -50,6 +52,14 @@ struct otkd_proto {
 	struct otkd_flash flash;
 	uint64_t last_ack_ms;
 };
+
+/* Bumped by otkd_proto_flash_queued(): online devices look for new files only then. */
+static atomic_uint flash_generation;
+
+void otkd_proto_flash_queued(void)
+{
+	atomic_fetch_add(&flash_generation, 1);
+}
 
 struct otkd_proto *otkd_proto_new(const struct otkd_proto_env *env, const char *device_id,
 				  otkd_proto_send_fn send, void *ctx)
@@ -180,6 +190,7 @@ static bool plan_next(struct otkd_proto *p)
 static void start_transfer(struct otkd_proto *p, uint64_t now)
 {
 	p->planned_at = now;
+	p->planned_gen = atomic_load(&flash_generation);
 	if (p->sending || !plan_next(p))
 		return;
 	/* a bundle's application module is the blob app_sha256; a .bin is itself */
@@ -436,7 +447,8 @@ void otkd_proto_poll(struct otkd_proto *p, uint64_t now)
 		transfer_failed(p, "the device did not acknowledge", false);
 	if (!p->sending) {
 		/* PUT /v1/devices/:id while the device is online: it goes now */
-		if (p->planned && now - p->planned_at >= REPLAN_MS && now - p->heard_at < ALIVE_MS)
+		if (p->planned && now - p->planned_at >= REPLAN_MS && now - p->heard_at < ALIVE_MS &&
+		    p->planned_gen != atomic_load(&flash_generation))
 			start_transfer(p, now);
 		return;
 	}

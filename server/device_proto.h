@@ -43,13 +43,20 @@ bool otkd_proto_input(struct otkd_proto *p, const uint8_t *msg, size_t len, uint
 
 /*
  * Timers: CoAP retransmission, chunks due, a device that stopped answering,
- * and every 2 s a look for a file queued while the device is online.
+ * and, after otkd_proto_flash_queued(), a look for a file queued while the
+ * device is online (at most every 2 s).
  */
 void otkd_proto_poll(struct otkd_proto *p, uint64_t now_ms);
 
 /* Whether a Hello came since the last call (then older sessions of the device are stale). */
 bool otkd_proto_take_hello(struct otkd_proto *p);
 const char *otkd_proto_device(const struct otkd_proto *p);
+/*
+ * A file was queued for some device (PUT /v1/devices/:id): online devices
+ * look at the queue again (any thread may call it).
+ */
+void otkd_proto_flash_queued(void);
+
 /* Another session of the same device said Hello: drop this one's transfer, quietly. */
 void otkd_proto_superseded(struct otkd_proto *p);
 
