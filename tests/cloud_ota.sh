@@ -6,20 +6,22 @@
 # and spark/flash/status started/success reach the event stream.  Then the
 # device is killed (kill -9) in the middle of a second transfer and
 # restarted: the transfer resumes at the prefix it saved, and otakitd sends
-# fewer bytes than the file (the counts are printed).  A Hello naming
+# fewer bytes than the file (the counts are printed).  The same through a
+# relay that drops, duplicates and reorders datagrams.  A Hello naming
 # another device than the key's is refused.
 set -uo pipefail
-source "$(dirname "$0")/lib/otakitd.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/otakitd.sh"
 V=$build/vdev/otakit-vdev
 APP=$build/examples/hello/hello.bin
 if [[ ! -x $V || ! -f $APP ]]; then
 	echo "skipped: $V or $APP not built"
 	exit 77
 fi
-VP= SP=
+VP= SP= RP=
 stop_bg() {
-	for p in $VP $SP; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	VP= SP=
+	for p in $VP $SP $RP; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	VP= SP= RP=
 }
 trap 'stop_bg; od_cleanup' EXIT
 
@@ -115,7 +117,31 @@ wait_for sse2.txt 'success ' 10
 has "event stream: success after the resume" sse2.txt '"data":"success "'
 stop_bg
 
+# --- through a relay that loses, duplicates and reorders datagrams ---
+# (numbered both ways together; the first 20, the handshake, pass)
+seq_list() { seq -s, "$1" "$2" 400; }
+rm -f rport
+python3 "$here/lib/udp_relay.py" rport "$UP" --drop "$(seq_list 25 7)" \
+	--dup "$(seq_list 23 11)" --swap "$(seq_list 27 13)" --seconds 100 2>relay.log &
+RP=$!
+for _ in $(seq 50); do [[ -s rport ]] && break; sleep 0.1; done
+expect 0 "server key set" "$V" keys server dev server.pub.der --host 127.0.0.1 --port "$(cat rport)"
+"$V" run dev --cloud --for 90 >lossy.log 2>&1 &
+VP=$!
+wait_for lossy.log 'cloud: connected' 40
+st=$(req PUT /v1/devices/$DEV "$T" -F file=@"$APP")
+[[ $st == 200 ]] && ok "the app queued for the lossy link" || bad "PUT: $st"
+wait_for lossy.log 'copied into place' 80
+has "lossy link: delivered, applied and booted" lossy.log 'update: 1 module\(s\) copied into place'
+line=$(grep "$DEV: hello.bin delivered" otakitd.err | tail -1)
+echo "     lossy link: ${line#*delivered: }"
+has "lossy link: the device saw duplicates or chunks out of order" <(echo "$line") \
+	'"dup_chunks":[1-9]|"ooo_chunks":[1-9]'
+has "the relay dropped, duplicated and held datagrams" <(sort -u <(grep -oE 'dropped|holding' relay.log)) 'holding'
+stop_bg
+
 # --- a Hello for another device from this key is refused ---
+"$V" keys server dev server.pub.der --host 127.0.0.1 --port "$UP" >/dev/null
 sed -i 's/^id=.*/id=0123456789abcdef01234567/' dev/device.conf
 timeout 30 "$V" run dev --cloud --for 8 >other.log 2>&1
 has "device: Hello for another id refused" other.log 'cloud: Hello refused \(4\.03\)'
