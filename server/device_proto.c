@@ -153,12 +153,14 @@ static void transfer_failed(struct otkd_proto *p, const char *why, bool device_r
 	transfer_end(p);
 }
 
-static uint8_t *read_blob(struct otkd_proto *p, const char *sha, uint64_t size)
+/* A whole blob into memory; NULL (logged) when it cannot be read. */
+static uint8_t *read_blob(struct otkd_proto *p, const char *sha, size_t *size)
 {
 	char *path = otkd_blob_path(p->env.data_dir, sha);
 	FILE *f = path ? fopen(path, "rb") : NULL;
-	uint8_t *data = f && size ? malloc(size) : NULL;
-	bool ok = data && fread(data, 1, size, f) == size;
+	long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	uint8_t *data = n > 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)n) : NULL;
+	bool ok = data && fread(data, 1, (size_t)n, f) == (size_t)n;
 	if (f)
 		fclose(f);
 	if (!ok) {
@@ -168,6 +170,7 @@ static uint8_t *read_blob(struct otkd_proto *p, const char *sha, uint64_t size)
 		data = NULL;
 	}
 	free(path);
+	*size = ok ? (size_t)n : 0;
 	return data;
 }
 
@@ -195,21 +198,14 @@ static void start_transfer(struct otkd_proto *p, uint64_t now)
 		return;
 	/* a bundle's application module is the blob app_sha256; a .bin is itself */
 	const char *sha = p->flash.app_sha256[0] ? p->flash.app_sha256 : p->flash.sha256;
-	char *path = otkd_blob_path(p->env.data_dir, sha);
-	FILE *f = path ? fopen(path, "rb") : NULL;
-	long size = -1;
-	if (f && fseek(f, 0, SEEK_END) == 0)
-		size = ftell(f);
-	if (f)
-		fclose(f);
-	free(path);
-	p->file = size > 0 ? read_blob(p, sha, (uint64_t)size) : NULL;
+	size_t size;
+	p->file = read_blob(p, sha, &size);
 	if (!p->file)
 		return;
 	uint8_t digest[32];
 	for (int i = 0; i < 32; i++)
 		sscanf(sha + 2 * i, "%2hhx", &digest[i]);
-	if (otkd_ota_send_init(&p->tx, p->file, (size_t)size, digest, 0) != OTK_OK) {
+	if (otkd_ota_send_init(&p->tx, p->file, size, digest, 0) != OTK_OK) {
 		free(p->file);
 		p->file = NULL;
 		return;
@@ -223,7 +219,7 @@ static void start_transfer(struct otkd_proto *p, uint64_t now)
 		transfer_failed(p, "cannot send UpdateStart", false);
 		return;
 	}
-	fprintf(stderr, "otakitd: ota: device %s: sending %s (%ld bytes, flash %lld)\n",
+	fprintf(stderr, "otakitd: ota: device %s: sending %s (%zu bytes, flash %lld)\n",
 		p->device_id, p->flash.filename, size, (long long)p->flash.id);
 	publish(p, "spark/flash/status", "started ");
 }
