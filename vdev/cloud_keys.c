@@ -9,6 +9,7 @@
  *
  *   otakit-vdev keys server DIR SERVER.der --host H --port N
  *   otakit-vdev keys device DIR          the device's public key (PEM) on stdout
+ *   otakit-vdev keys address DIR         the server address, as particle keys address
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -221,12 +222,25 @@ static int keys_device(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+static int keys_address(int argc, char **argv)
+{
+	struct vdev_server srv;
+	if (argc != 2)
+		return vdev_usage_error("keys address: need DIR");
+	if (!vdev_keys_server(argv[1], &srv))
+		return 1;
+	printf("udp://%s:%u\n", srv.host, srv.port);
+	return 0;
+}
+
 int cmd_keys(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "server") == 0)
 		return keys_server(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "device") == 0)
 		return keys_device(argc - 1, argv + 1);
-	return vdev_usage_error("keys: need 'server DIR SERVER.der --host HOST [--port N]' or "
-				"'device DIR'");
+	if (argc >= 2 && strcmp(argv[1], "address") == 0)
+		return keys_address(argc - 1, argv + 1);
+	return vdev_usage_error("keys: need 'server DIR SERVER.der --host HOST [--port N]', "
+				"'device DIR' or 'address DIR'");
 }

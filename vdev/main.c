@@ -23,6 +23,8 @@ static const char usage[] =
 	"      put the cloud's public key, address and port into the DCT (as particle keys server)\n"
 	"  keys device DIR\n"
 	"      print the device's public key (PEM), e.g. for POST /v1/provisioning\n"
+	"  keys address DIR\n"
+	"      print the server address in the DCT (udp://HOST:PORT, as particle keys address)\n"
 	"  install DIR FILE.bin|BUNDLE.zip [--ota]\n"
 	"      feed a module file to the update engine (local install, or OTA policy);\n"
 	"      a bundle sends the assets the device lacks (as asset modules), then the app\n"
