@@ -8,7 +8,7 @@ set -uo pipefail
 APP=${OTK_BUILD:?}/vdev/otakit-vbus
 source "$(dirname "$0")/lib/vdev.sh"
 command -v dfu-util >/dev/null || { echo "skipped: dfu-util not installed"; exit 77; }
-if ! ldconfig -p | grep -q libumockdev-preload.so.0; then
+if ! grep -q libumockdev-preload.so.0 < <(ldconfig -p); then
 	echo "skipped: umockdev's preload library not installed"
 	exit 77
 fi

@@ -6,15 +6,17 @@
 # here.  The test's own status (77 = skipped) is returned unchanged.
 bash "$1" &
 wait $!
-st=$?
+rc=$?
 left=()
 while read -r p; do
 	[[ $p != "$$" ]] && left+=("$p")
 done < <(pgrep -g $$)
-# the process substitution's own shell may still be listed; keep live ones
+# the process substitution's own shell may still be listed, and zombies
+# (exited, not yet reaped) hold no pipe: keep the live ones
 alive=()
 for p in "${left[@]}"; do
-	kill -0 "$p" 2>/dev/null && alive+=("$p")
+	st=$(ps -o stat= -p "$p" 2>/dev/null) || continue
+	[[ $st == Z* ]] || alive+=("$p")
 done
 if ((${#alive[@]})); then
 	echo "run.sh: $1 left processes running; killing them:"
@@ -23,4 +25,4 @@ if ((${#alive[@]})); then
 	sleep 1
 	kill -KILL "${alive[@]}" 2>/dev/null
 fi
-exit "$st"
+exit "$rc"
