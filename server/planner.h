@@ -190,7 +190,7 @@ struct otkd_plan_action {
 	enum otkd_plan_kind kind;
 	enum otkd_plan_what what;
 	char sha256[OTKD_HASH_HEX];        /* the blob to send */
-	uint64_t size;
+	uint64_t size;             /* 0: not known (a queued bundle): the blob's */
 	uint8_t function;          /* MODULE_FUNCTION for UpdateStart */
 	uint8_t index;             /* 0 when not known (app: as in the file) */
 	uint32_t version;          /* module version; product version for APP */
@@ -207,8 +207,10 @@ int otkd_plan(const struct otkd_describe *d, const struct otkd_plan_input *in,
 
 /*
  * Reads the device, its product's firmware, the Device OS catalog for
- * d->platform_id and its queued flash from the store, then plans.
- * OTK_ENOTFOUND for an unknown device; store errors as they come.
+ * d->platform_id and its queued flash from the store, then plans.  When the
+ * describe shows the queued file installed, marks it delivered (the one
+ * write it does).  OTK_ENOTFOUND for an unknown device; store errors as
+ * they come.
  */
 int otkd_plan_next(struct otkd_store *st, const char *device_id, const struct otkd_describe *d,
 		   struct otkd_plan_action *out);

@@ -24,7 +24,7 @@ field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$1" "$2"; }
 
-timeout 120 "$tool" echo --listen 127.0.0.1:0 --port-file echo.port --duration 110 \
+timeout 590 "$tool" echo --listen 127.0.0.1:0 --port-file echo.port --duration 580 \
 	--stats echo.json &
 pids+=($!)
 wait_file echo.port || { bad "echo peer did not start"; exit 1; }
