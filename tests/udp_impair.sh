@@ -24,7 +24,7 @@ field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$1" "$2"; }
 
-timeout 590 "$tool" echo --listen 127.0.0.1:0 --port-file echo.port --duration 580 \
+timeout -k 5 590 "$tool" echo --listen 127.0.0.1:0 --port-file echo.port --duration 580 \
 	--stats echo.json &
 pids+=($!)
 wait_file echo.port || { bad "echo peer did not start"; exit 1; }
@@ -36,12 +36,12 @@ run() {
 	local name=$1
 	shift
 	rm -f "$name.port"
-	timeout 60 "$tool" proxy --listen 127.0.0.1:0 --upstream "127.0.0.1:$EP" \
+	timeout -k 5 60 "$tool" proxy --listen 127.0.0.1:0 --upstream "127.0.0.1:$EP" \
 		--port-file "$name.port" --stats "$name.proxy" --duration 50 "$@" &
 	local pp=$!
 	pids+=($pp)
 	wait_file "$name.port" || { bad "$name: proxy did not start"; return; }
-	timeout 40 "$tool" send --to "127.0.0.1:$(cat "$name.port")" --count 200 \
+	timeout -k 5 40 "$tool" send --to "127.0.0.1:$(cat "$name.port")" --count 200 \
 		--interval-ms 2 --wait-ms 1000 >"$name.send"
 	kill -TERM $pp
 	wait $pp
@@ -100,7 +100,7 @@ strip() { sed 's/, .delay_m[a-z_]*.: [0-9.]*//g; s/, .out.: [0-9]*//; s/, .send_
 [ "$(strip "$s1")" != "$(strip "$s3")" ] && ok "seed: another seed, other decisions" ||
 	bad "seed: seeds 42 and 43 decided the same: $s1"
 
-timeout 20 "$tool" proxy --listen 127.0.0.1:0 --upstream "127.0.0.1:$EP" --duration 1 \
+timeout -k 5 20 "$tool" proxy --listen 127.0.0.1:0 --upstream "127.0.0.1:$EP" --duration 1 \
 	--stats bounded.json
 rc=$?
 check "bounded: --duration 1 ends by itself" "$rc" == 0

@@ -381,7 +381,9 @@ static int run_proxy(const struct opts *o)
 		if (wait > left)
 			wait = left;
 		struct pollfd fds[2] = {{p.client_fd, POLLIN, 0}, {p.up_fd, POLLIN, 0}};
-		int timeout_ms = (int)((wait + 999) / 1000);
+		/* at most 200 ms, so a signal that lands just before poll() is
+		 * still seen promptly */
+		int timeout_ms = wait > 200000 ? 200 : (int)((wait + 999) / 1000);
 		if (poll(fds, 2, timeout_ms) < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents & POLLIN)
