@@ -1173,7 +1173,6 @@ static int sq_firmware_release(struct otkd_store *s, int64_t product_id,
 	return rc;
 }
 
-/* The planner's operations, defined at the end of the file. */
 static int sq_device_flash_pending(struct otkd_store *s, const char *device_id,
 				   struct otkd_flash *f, struct otkd_asset **assets, size_t *n);
 static int sq_device_flash_delivered(struct otkd_store *s, int64_t flash_id);
@@ -1261,7 +1260,7 @@ int otkd_store_sqlite_open(const char *dir, unsigned connections, struct otkd_st
 	return OTK_OK;
 }
 
-/* --- the update planner ------------------------------------------------------- */
+/* --- device protocol: the flash queue (issue 15) --------------------- */
 
 static int sq_device_flash_pending(struct otkd_store *s, const char *device_id,
 				   struct otkd_flash *f, struct otkd_asset **assets, size_t *n)
@@ -1269,55 +1268,58 @@ static int sq_device_flash_pending(struct otkd_store *s, const char *device_id,
 	sqlite3 *db = acquire(s);
 	*assets = NULL;
 	*n = 0;
-	sqlite3_stmt *st = prep(db, "SELECT id, device_id, filename, size, sha256, app_sha256, "
-				"is_bundle, queued_at, queued_by FROM device_flash_queue WHERE "
-				"device_id = ? AND delivered_at = 0 ORDER BY id LIMIT 1", "s",
-				device_id);
+	sqlite3_stmt *st = prep(db, "SELECT id, filename, size, sha256, app_sha256, is_bundle, "
+				"queued_at, queued_by FROM device_flash_queue WHERE device_id = ? AND "
+				"delivered_at = 0 ORDER BY id LIMIT 1", "s", device_id);
 	int rc = one_row(st);
 	if (rc == OTK_OK) {
 		memset(f, 0, sizeof *f);
 		f->id = sqlite3_column_int64(st, 0);
-		col_text(st, 1, f->device_id, sizeof f->device_id);
-		col_text(st, 2, f->filename, sizeof f->filename);
-		f->size = (uint64_t)sqlite3_column_int64(st, 3);
-		col_text(st, 4, f->sha256, sizeof f->sha256);
-		col_text(st, 5, f->app_sha256, sizeof f->app_sha256);
-		f->is_bundle = sqlite3_column_int(st, 6);
-		f->queued_at = sqlite3_column_int64(st, 7);
-		f->queued_by = sqlite3_column_int64(st, 8);
+		snprintf(f->device_id, sizeof f->device_id, "%s", device_id);
+		col_text(st, 1, f->filename, sizeof f->filename);
+		f->size = (uint64_t)sqlite3_column_int64(st, 2);
+		col_text(st, 3, f->sha256, sizeof f->sha256);
+		col_text(st, 4, f->app_sha256, sizeof f->app_sha256);
+		f->is_bundle = sqlite3_column_int64(st, 5) != 0;
+		f->queued_at = sqlite3_column_int64(st, 6);
+		f->queued_by = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_finalize(st);
-	if (rc == OTK_OK) {
-		st = prep(db, "SELECT name, sha256, size FROM device_flash_assets WHERE "
-			  "flash_id = ? ORDER BY name", "i", f->id);
-		rc = st ? OTK_OK : OTK_EIO;
-		while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-			struct otkd_asset *a = grow((void **)assets, n, sizeof **assets);
-			if (!a) {
-				rc = OTK_ENOMEM;
-				break;
-			}
-			col_text(st, 0, a->name, sizeof a->name);
-			col_text(st, 1, a->sha256, sizeof a->sha256);
-			a->size = (uint64_t)sqlite3_column_int64(st, 2);
+	st = rc == OTK_OK ? prep(db, "SELECT name, sha256, size FROM device_flash_assets WHERE "
+				 "flash_id = ? ORDER BY name", "i", f->id) : NULL;
+	while (st && rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
+		struct otkd_asset *a = realloc(*assets, (*n + 1) * sizeof **assets);
+		if (!a) {
+			rc = OTK_ENOMEM;
+			break;
 		}
-		sqlite3_finalize(st);
+		*assets = a;
+		memset(&a[*n], 0, sizeof a[*n]);
+		col_text(st, 0, a[*n].name, sizeof a[*n].name);
+		col_text(st, 1, a[*n].sha256, sizeof a[*n].sha256);
+		a[*n].size = (uint64_t)sqlite3_column_int64(st, 2);
+		(*n)++;
 	}
+	sqlite3_finalize(st);
 	release(s, db);
+	if (rc != OTK_OK) {
+		free(*assets);
+		*assets = NULL;
+		*n = 0;
+	}
 	return rc;
 }
 
 static int sq_device_flash_delivered(struct otkd_store *s, int64_t flash_id)
 {
 	sqlite3 *db = acquire(s);
-	int changes = 0;
-	int rc = exec_(db, &changes, "UPDATE device_flash_queue SET delivered_at = ? WHERE id = ? "
-		       "AND delivered_at = 0", "ii", now(), flash_id);
-	if (rc == OTK_OK && changes == 0)
-		rc = OTK_ENOTFOUND;
+	int rc = exec_(db, NULL, "UPDATE device_flash_queue SET delivered_at = ? WHERE id = ?",
+		       "ii", now(), flash_id);
 	release(s, db);
 	return rc;
 }
+
+/* --- the update planner: the Device OS catalog of a platform ------------- */
 
 /* Every release of the platform, each read with sq_dos_get and appended. */
 static int sq_dos_list(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_module **out,
