@@ -279,6 +279,18 @@ struct otkd_store_ops {
 	/* Releases in one transaction; OTK_EINVAL when a group does not exist. */
 	int (*firmware_release)(struct otkd_store *s, int64_t product_id,
 				const struct otkd_release *r);
+
+	/* --- the update planner (planner.c) --- */
+	/* The oldest undelivered file queued for a device by PUT
+	 * /v1/devices/:id, with its assets (malloc'd, may be NULL when none);
+	 * OTK_ENOTFOUND when nothing is queued. */
+	int (*device_flash_pending)(struct otkd_store *s, const char *device_id,
+				    struct otkd_flash *f, struct otkd_asset **assets, size_t *n);
+	/* Marks a queued file delivered (the device installed it). */
+	int (*device_flash_delivered)(struct otkd_store *s, int64_t flash_id);
+	/* Every Device OS catalog module of a platform, all releases. */
+	int (*dos_list)(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_module **out,
+			size_t *n);
 };
 
 struct otkd_store {
