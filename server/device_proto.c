@@ -15,6 +15,7 @@
 #include "device_proto.h"
 #include "events.h"
 #include "ota_send.h"
+#include "planner.h"
 
 #define DESCRIBE_MAX 4096
 /* a device that sends no ack for this long during a transfer has gone */
@@ -49,7 +50,7 @@ struct otkd_proto {
 	bool sending;
 	struct otkd_ota_send tx;
 	uint8_t *file;
-	struct otkd_flash flash;
+	struct otkd_plan_action action;   /* what is being sent */
 	uint64_t last_ack_ms;
 };
 
@@ -145,11 +146,12 @@ static bool send_con(struct otkd_proto *p, const uint8_t *msg, size_t len, uint6
 static void transfer_failed(struct otkd_proto *p, const char *why, bool device_refused)
 {
 	fprintf(stderr, "otakitd: ota: device %s: %s failed: %s (%llu bytes sent)\n",
-		p->device_id, p->flash.filename, why, (unsigned long long)p->tx.bytes_sent);
+		p->device_id, otkd_plan_what_name(p->action.what), why,
+		(unsigned long long)p->tx.bytes_sent);
 	publish(p, "spark/flash/status", "failed ");
 	/* a file the device refuses would be refused again: it is done with */
-	if (device_refused)
-		(void)p->env.store->ops->device_flash_delivered(p->env.store, p->flash.id);
+	if (device_refused && p->action.flash_id)
+		(void)p->env.store->ops->device_flash_delivered(p->env.store, p->action.flash_id);
 	transfer_end(p);
 }
 
@@ -174,20 +176,49 @@ static uint8_t *read_blob(struct otkd_proto *p, const char *sha, size_t *size)
 	return data;
 }
 
-/*
- * Where the planner plugs in: the next file for this device.  For now the
- * only source is a file queued by PUT /v1/devices/:id; the planner of
- * server/planner.h (otkd_plan_next) replaces this body once it is merged.
- * Returns true with p->flash filled when something is to be sent.
- */
+/* Hello and the system describe as the planner reads them. */
+static struct otkd_describe *describe_of(struct otkd_proto *p)
+{
+	struct otkd_describe *d = calloc(1, sizeof(*d));
+	char err[256];
+	if (!d)
+		return NULL;
+	d->platform_id = p->hello.platform_id;
+	d->system_version = p->hello.system_version;
+	d->product_id = p->hello.product_id;
+	d->product_version = p->hello.product_version;
+	d->hello_flags = p->hello.flags;
+	d->max_binary_size = p->hello.max_binary_size;
+	d->updates_enabled = true;   /* the device's updates/enabled event is not read yet */
+	if (p->describe && otkd_describe_parse(p->describe, p->describe_len, OTKD_CF_JSON, d, err,
+					       sizeof err) != OTK_OK)
+		fprintf(stderr, "otakitd: udp: device %s: describe not understood: %s\n",
+			p->device_id, err);
+	return d;
+}
+
+/* The next file for this device, from the planner (server/planner.h). */
 static bool plan_next(struct otkd_proto *p)
 {
-	struct otkd_asset *assets = NULL;
-	size_t n = 0;
-	int rc = p->env.store->ops->device_flash_pending(p->env.store, p->device_id, &p->flash,
-							 &assets, &n);
-	free(assets);   /* assets of a bundle: sent by the planner's Asset OTA, later */
-	return rc == OTK_OK;
+	struct otkd_describe *d = describe_of(p);
+	int rc = d ? otkd_plan_next(p->env.store, p->device_id, d, &p->action) : OTK_ENOMEM;
+	free(d);
+	if (rc != OTK_OK) {
+		fprintf(stderr, "otakitd: plan: device %s: %s\n", p->device_id, otk_strerror(rc));
+		return false;
+	}
+	if (p->action.kind == OTKD_PLAN_REFUSED)
+		fprintf(stderr, "otakitd: plan: device %s: refused: %s\n", p->device_id,
+			p->action.note);
+	if (p->action.kind != OTKD_PLAN_SEND)
+		return false;
+	if (p->action.what == OTKD_SEND_ASSET) {
+		/* asset modules are made from the raw asset: not done yet */
+		fprintf(stderr, "otakitd: plan: device %s: asset %s not sent (Asset OTA is not "
+			"done yet)\n", p->device_id, p->action.asset_name);
+		return false;
+	}
+	return true;
 }
 
 static void start_transfer(struct otkd_proto *p, uint64_t now)
@@ -196,8 +227,7 @@ static void start_transfer(struct otkd_proto *p, uint64_t now)
 	p->planned_gen = atomic_load(&flash_generation);
 	if (p->sending || !plan_next(p))
 		return;
-	/* a bundle's application module is the blob app_sha256; a .bin is itself */
-	const char *sha = p->flash.app_sha256[0] ? p->flash.app_sha256 : p->flash.sha256;
+	const char *sha = p->action.sha256;
 	size_t size;
 	p->file = read_blob(p, sha, &size);
 	if (!p->file)
@@ -205,7 +235,7 @@ static void start_transfer(struct otkd_proto *p, uint64_t now)
 	uint8_t digest[32];
 	for (int i = 0; i < 32; i++)
 		sscanf(sha + 2 * i, "%2hhx", &digest[i]);
-	if (otkd_ota_send_init(&p->tx, p->file, size, digest, 0) != OTK_OK) {
+	if (otkd_ota_send_init(&p->tx, p->file, size, digest, p->action.function) != OTK_OK) {
 		free(p->file);
 		p->file = NULL;
 		return;
@@ -219,8 +249,8 @@ static void start_transfer(struct otkd_proto *p, uint64_t now)
 		transfer_failed(p, "cannot send UpdateStart", false);
 		return;
 	}
-	fprintf(stderr, "otakitd: ota: device %s: sending %s (%zu bytes, flash %lld)\n",
-		p->device_id, p->flash.filename, size, (long long)p->flash.id);
+	fprintf(stderr, "otakitd: ota: device %s: sending %s (%zu bytes; %s)\n", p->device_id,
+		otkd_plan_what_name(p->action.what), size, p->action.note);
 	publish(p, "spark/flash/status", "started ");
 }
 
@@ -267,9 +297,12 @@ static void transfer_response(struct otkd_proto *p, const struct otk_coap_msg *m
 		}
 		fprintf(stderr, "otakitd: ota: device %s: %s delivered: %llu bytes sent in %u chunks "
 			"from byte %u of %u, %u acks; device stats %s\n", p->device_id,
-			p->flash.filename, (unsigned long long)p->tx.bytes_sent, p->tx.chunks_sent,
+			otkd_plan_what_name(p->action.what), (unsigned long long)p->tx.bytes_sent,
+			p->tx.chunks_sent,
 			p->tx.resume, p->tx.size, p->tx.acks, p->tx.error);
-		(void)p->env.store->ops->device_flash_delivered(p->env.store, p->flash.id);
+		if (p->action.flash_id)
+			(void)p->env.store->ops->device_flash_delivered(p->env.store,
+									p->action.flash_id);
 		publish(p, "spark/flash/status", "success ");
 		transfer_end(p);
 	}
@@ -473,7 +506,7 @@ void otkd_proto_superseded(struct otkd_proto *p)
 	if (!p->sending)
 		return;
 	fprintf(stderr, "otakitd: ota: device %s: transfer of %s left to the device's new session "
-		"(%llu bytes sent in this one)\n", p->device_id, p->flash.filename,
+		"(%llu bytes sent in this one)\n", p->device_id, otkd_plan_what_name(p->action.what),
 		(unsigned long long)p->tx.bytes_sent);
 	transfer_end(p);
 }

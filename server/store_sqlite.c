@@ -1176,6 +1176,8 @@ static int sq_firmware_release(struct otkd_store *s, int64_t product_id,
 static int sq_device_flash_pending(struct otkd_store *s, const char *device_id,
 				   struct otkd_flash *f, struct otkd_asset **assets, size_t *n);
 static int sq_device_flash_delivered(struct otkd_store *s, int64_t flash_id);
+static int sq_dos_list(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_module **out,
+		       size_t *n);
 
 static const struct otkd_store_ops sqlite_ops = {
 	.close = sq_close,
@@ -1222,6 +1224,7 @@ static const struct otkd_store_ops sqlite_ops = {
 	.firmware_release = sq_firmware_release,
 	.device_flash_pending = sq_device_flash_pending,
 	.device_flash_delivered = sq_device_flash_delivered,
+	.dos_list = sq_dos_list,
 };
 
 int otkd_store_sqlite_open(const char *dir, unsigned connections, struct otkd_store **out,
@@ -1313,5 +1316,54 @@ static int sq_device_flash_delivered(struct otkd_store *s, int64_t flash_id)
 	int rc = exec_(db, NULL, "UPDATE device_flash_queue SET delivered_at = ? WHERE id = ?",
 		       "ii", now(), flash_id);
 	release(s, db);
+	return rc;
+}
+
+/* --- the update planner: the Device OS catalog of a platform ------------- */
+
+/* Every release of the platform, each read with sq_dos_get and appended. */
+static int sq_dos_list(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_module **out,
+		       size_t *n)
+{
+	char (*versions)[32] = NULL;
+	size_t nv = 0;
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT DISTINCT version FROM device_os_modules WHERE "
+				"platform_id = ? ORDER BY internal_version, version", "i",
+				(int64_t)platform_id);
+	int rc = st ? OTK_OK : OTK_EIO;
+	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
+		char *v = grow((void **)&versions, &nv, sizeof *versions);
+		if (!v)
+			rc = OTK_ENOMEM;
+		else
+			col_text(st, 0, v, sizeof *versions);
+	}
+	sqlite3_finalize(st);
+	release(s, db);
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; rc == OTK_OK && i < nv; i++) {
+		struct otkd_dos_module *m = NULL;
+		size_t nm = 0;
+		rc = sq_dos_get(s, platform_id, versions[i], 0, &m, &nm);
+		if (rc == OTK_OK && nm > 0) {
+			struct otkd_dos_module *all = realloc(*out, (*n + nm) * sizeof **out);
+			if (!all) {
+				rc = OTK_ENOMEM;
+			} else {
+				memcpy(all + *n, m, nm * sizeof *m);
+				*out = all;
+				*n += nm;
+			}
+		}
+		free(m);
+	}
+	free(versions);
+	if (rc != OTK_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
 	return rc;
 }

@@ -68,6 +68,7 @@ has "device: DTLS established" vdev.log 'cloud: DTLS session established'
 has "device: Hello and describe acknowledged" vdev.log 'cloud: connected, Hello and describe acknowledged'
 has "otakitd: Hello from the device the key belongs to" otakitd.err "hello from device $DEV \(platform 3, system [0-9]+, flags 0xe0\)"
 has "otakitd: the device described itself" otakitd.err "device $DEV described itself"
+hasnt "otakitd: the planner's decoder reads the describe" otakitd.err 'describe not understood'
 
 # --- flash the online device ---
 st=$(req PUT /v1/devices/$DEV "$T" -F file=@"$APP")
@@ -79,7 +80,7 @@ has "device: rebooted" vdev.log 'reset: rebooting'
 has "device: the copy at boot" vdev.log 'update: 1 module\(s\) copied into place'
 has "device: the new app runs" vdev.log "\[app\] INFO: hello from setup\(\) on device $DEV"
 has "device: reconnected after the reset" <(grep -c 'cloud: DTLS session established' vdev.log) '^2$'
-has "otakitd: delivered, bytes counted" otakitd.err "$DEV: hello.bin delivered: [0-9]+ bytes sent"
+has "otakitd: delivered, bytes counted" otakitd.err "$DEV: user-flash delivered: [0-9]+ bytes sent"
 wait_for sse.txt 'success ' 10
 has "event stream: spark/flash/status started" sse.txt '"data":"started "'
 has "event stream: spark/flash/status success" sse.txt '"data":"success "'
@@ -106,7 +107,7 @@ VP=$!
 wait_for resume.log 'copied into place' 60   # the old app runs first: wait for the new one
 has "device: the transfer resumes past byte 0" resume.log 'update: OTA v3 transfer of [0-9]+ bytes starts at byte [1-9][0-9]*'
 has "otakitd: resumed at the device's offset" otakitd.err "resuming at byte [1-9][0-9]* of $size"
-line=$(grep "$DEV: hello.bin delivered" otakitd.err | tail -1)
+line=$(grep "$DEV: user-flash delivered" otakitd.err | tail -1)
 sent=$(sed -E 's/.*delivered: ([0-9]+) bytes sent.*/\1/' <<<"$line")
 from=$(sed -E 's/.* from byte ([0-9]+) of.*/\1/' <<<"$line")
 echo "     resumed transfer: $sent bytes sent from byte $from of $size"
@@ -133,7 +134,7 @@ st=$(req PUT /v1/devices/$DEV "$T" -F file=@"$APP")
 [[ $st == 200 ]] && ok "the app queued for the lossy link" || bad "PUT: $st"
 wait_for lossy.log 'copied into place' 80
 has "lossy link: delivered, applied and booted" lossy.log 'update: 1 module\(s\) copied into place'
-line=$(grep "$DEV: hello.bin delivered" otakitd.err | tail -1)
+line=$(grep "$DEV: user-flash delivered" otakitd.err | tail -1)
 echo "     lossy link: ${line#*delivered: }"
 has "lossy link: the device saw duplicates or chunks out of order" <(echo "$line") \
 	'"dup_chunks":[1-9]|"ooo_chunks":[1-9]'
