@@ -13,23 +13,17 @@
 #include <openssl/evp.h>
 
 #include "otk/boot.h"
+#include "otk/dct.h"
 
 struct vdev;
 
-/* The DCT (DIR/dct.bin) and particle-cli's Gen3 key offsets in it. */
+/* The DCT file, DIR/dct.bin; the key slots in it are otk/dct.h's. */
 #define VDEV_DCT_SIZE 16384u
-#define VDEV_DCT_PRIV_OFF 3106u
-#define VDEV_DCT_PRIV_LEN 192u
-#define VDEV_DCT_SERVER_OFF 3298u
-#define VDEV_DCT_SERVER_LEN 320u
-#define VDEV_DCT_ADDR_AT 192u      /* in the server key slot */
-#define VDEV_DCT_PORT_AT 258u
-#define VDEV_CLOUD_PORT 5684u
 
 struct vdev_server {
 	uint8_t spki[160];
 	size_t spki_len;
-	char host[65];
+	char host[OTK_DCT_HOST_MAX + 1];
 	uint16_t port;
 };
 

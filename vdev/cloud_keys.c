@@ -1,11 +1,7 @@
 /*
- * The device's cloud keys in its DCT (DIR/dct.bin, DFU alt 1), at the
- * offsets particle-cli uses for Gen3 devices (src/lib/keys-specs.js):
- * udpPrivateKey at 3106 (192 bytes, DER), udpServerKey at 3298 (320 bytes:
- * the public key in DER, the server address at +192 as a type byte (0 IPv4
- * in 4 bytes, 1 a name), a length and the bytes, the port big-endian at
- * +258; particle-cli 3.51 src/cmd/keys.js reads and writes the same), so
- * particle-cli's `keys` commands and ours read the same bytes.
+ * The device's cloud keys in its DCT (DIR/dct.bin, DFU alt 1), in the slots
+ * of otk/dct.h (particle-cli's Gen3 offsets), so particle-cli's `keys`
+ * commands, `otakit keys` and the virtual device read the same bytes.
  *
  *   otakit-vdev keys server DIR SERVER.der --host H --port N
  *   otakit-vdev keys device DIR          the device's public key (PEM) on stdout
@@ -65,7 +61,7 @@ static bool dct_rw(const char *dir, bool write, uint32_t off, void *buf, size_t 
 
 bool vdev_keys_generate(const char *dir)
 {
-	uint8_t slot[VDEV_DCT_PRIV_LEN];
+	uint8_t slot[OTK_DCT_DEVICE_KEY_SIZE];
 	memset(slot, 0xFF, sizeof slot);
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	uint8_t *der = NULL;
@@ -79,33 +75,33 @@ bool vdev_keys_generate(const char *dir)
 		cli_error(dir, "cannot make the device key");
 		return false;
 	}
-	return dct_rw(dir, true, VDEV_DCT_PRIV_OFF, slot, sizeof slot);
+	return dct_rw(dir, true, OTK_DCT_DEVICE_KEY_OFFSET, slot, sizeof slot);
 }
 
 EVP_PKEY *vdev_keys_device(const char *dir)
 {
-	uint8_t slot[VDEV_DCT_PRIV_LEN];
-	if (!dct_rw(dir, false, VDEV_DCT_PRIV_OFF, slot, sizeof slot))
+	uint8_t slot[OTK_DCT_DEVICE_KEY_SIZE];
+	if (!dct_rw(dir, false, OTK_DCT_DEVICE_KEY_OFFSET, slot, sizeof slot))
 		return NULL;
 	const uint8_t *p = slot;
 	EVP_PKEY *k = d2i_AutoPrivateKey(NULL, &p, sizeof slot);
 	if (!k)
 		cli_error(dir, "dct.bin: no device private key at %u (otakit-vdev create makes one)",
-			  VDEV_DCT_PRIV_OFF);
+			  OTK_DCT_DEVICE_KEY_OFFSET);
 	return k;
 }
 
 bool vdev_keys_server(const char *dir, struct vdev_server *s)
 {
-	uint8_t slot[VDEV_DCT_SERVER_LEN];
+	uint8_t slot[OTK_DCT_SERVER_KEY_SIZE];
 	memset(s, 0, sizeof *s);
-	if (!dct_rw(dir, false, VDEV_DCT_SERVER_OFF, slot, sizeof slot))
+	if (!dct_rw(dir, false, OTK_DCT_SERVER_KEY_OFFSET, slot, sizeof slot))
 		return false;
 	const uint8_t *p = slot;
-	EVP_PKEY *k = d2i_PUBKEY(NULL, &p, VDEV_DCT_ADDR_AT);
+	EVP_PKEY *k = d2i_PUBKEY(NULL, &p, OTK_DCT_SERVER_ADDR_OFFSET);
 	if (!k) {
 		cli_error(dir, "dct.bin: no server public key at %u (otakit-vdev keys server sets it)",
-			  VDEV_DCT_SERVER_OFF);
+			  OTK_DCT_SERVER_KEY_OFFSET);
 		return false;
 	}
 	uint8_t *der = NULL;
@@ -118,19 +114,15 @@ bool vdev_keys_server(const char *dir, struct vdev_server *s)
 	memcpy(s->spki, der, (size_t)n);
 	s->spki_len = (size_t)n;
 	OPENSSL_free(der);
-	const uint8_t *a = slot + VDEV_DCT_ADDR_AT;
-	if (a[0] == 0 && a[1] == 4) {
-		snprintf(s->host, sizeof s->host, "%u.%u.%u.%u", a[2], a[3], a[4], a[5]);
-	} else if (a[0] == 1 && a[1] > 0 && a[1] < sizeof s->host) {
-		memcpy(s->host, a + 2, a[1]);
-		s->host[a[1]] = 0;
-	} else {
-		cli_error(dir, "dct.bin: no server address at %u", VDEV_DCT_SERVER_OFF + VDEV_DCT_ADDR_AT);
+	struct otk_dct_server a;
+	otk_dct_server_read(slot, &a);
+	if (!a.host[0]) {
+		cli_error(dir, "dct.bin: no server address at %u",
+			  OTK_DCT_SERVER_KEY_OFFSET + OTK_DCT_SERVER_ADDR_OFFSET);
 		return false;
 	}
-	s->port = (uint16_t)(slot[VDEV_DCT_PORT_AT] << 8 | slot[VDEV_DCT_PORT_AT + 1]);
-	if (s->port == 0 || s->port == 0xFFFF)
-		s->port = VDEV_CLOUD_PORT;
+	memcpy(s->host, a.host, sizeof s->host);
+	s->port = a.port;
 	return true;
 }
 
@@ -142,7 +134,7 @@ static int keys_server(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *host = NULL;
-	uint32_t port = VDEV_CLOUD_PORT;
+	uint32_t port = OTK_DCT_DEFAULT_PORT;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -159,8 +151,8 @@ static int keys_server(int argc, char **argv)
 		return vdev_usage_error("keys server: need DIR SERVER.der --host HOST [--port N]");
 	const char *dir = argv[optind], *file = argv[optind + 1];
 	size_t hl = strlen(host);
-	if (hl == 0 || hl > 64)
-		return vdev_usage_error("keys server: --host takes 1 to 64 characters");
+	if (hl == 0 || hl > OTK_DCT_HOST_MAX)
+		return vdev_usage_error("keys server: --host takes 1 to 63 characters");
 	FILE *f = fopen(file, "rb");
 	uint8_t der[512];
 	size_t n = f ? fread(der, 1, sizeof der, f) : 0;
@@ -176,35 +168,17 @@ static int keys_server(int argc, char **argv)
 	uint8_t *out = NULL;
 	int ol = i2d_PUBKEY(k, &out);
 	EVP_PKEY_free(k);
-	uint8_t slot[VDEV_DCT_SERVER_LEN];
-	memset(slot, 0xFF, sizeof slot);
-	bool ok = ol > 0 && (unsigned)ol <= VDEV_DCT_ADDR_AT;
-	if (ok)
-		memcpy(slot, out, (size_t)ol);
+	uint8_t slot[OTK_DCT_SERVER_KEY_SIZE];
+	/* laid out as particle-cli's keys server does (otk/dct.h) */
+	int rc = ol > 0 ? otk_dct_server_format(slot, out, (size_t)ol, host, (uint16_t)port)
+			: OTK_EINVAL;
 	OPENSSL_free(out);
-	if (!ok) {
-		cli_error(file, "key too large for the DCT");
+	if (rc < 0) {
+		cli_error(file, "key too large for the DCT, or --host %s not a host name or IPv4 "
+			  "address", cli_shown(host));
 		return 1;
 	}
-	/* as particle-cli: type 0 and 4 bytes for an IPv4 address, else 1 and the name */
-	unsigned q[4];
-	char end;
-	uint8_t *a = slot + VDEV_DCT_ADDR_AT;
-	if (sscanf(host, "%u.%u.%u.%u%c", &q[0], &q[1], &q[2], &q[3], &end) == 4 && q[0] < 256 &&
-	    q[1] < 256 && q[2] < 256 && q[3] < 256) {
-		a[0] = 0;
-		a[1] = 4;
-		for (int i = 0; i < 4; i++)
-			a[2 + i] = (uint8_t)q[i];
-	} else {
-		a[0] = 1;
-		a[1] = (uint8_t)hl;
-		memcpy(a + 2, host, hl);
-	}
-	/* the port big-endian, as particle-cli writes it */
-	slot[VDEV_DCT_PORT_AT] = (uint8_t)(port >> 8);
-	slot[VDEV_DCT_PORT_AT + 1] = (uint8_t)port;
-	if (!dct_rw(dir, true, VDEV_DCT_SERVER_OFF, slot, sizeof slot))
+	if (!dct_rw(dir, true, OTK_DCT_SERVER_KEY_OFFSET, slot, sizeof slot))
 		return 1;
 	printf("%s: server key set, %s port %u\n", cli_shown(dir), host, (unsigned)port);
 	return 0;
