@@ -190,6 +190,26 @@ static void *grow(void **arr, size_t *n, size_t size)
 	return e;
 }
 
+/* Steps every row of st (NULL: a failed prepare) into a growing array
+ * (*out, *n), each element zeroed and then filled by row, and finalizes st.
+ * *out is the caller's to free, also when this fails part way. */
+static int list_rows(sqlite3_stmt *st, void **out, size_t *n, size_t size,
+		     void (*row)(sqlite3_stmt *, void *))
+{
+	int rc = st ? OTK_OK : OTK_EIO;
+	*out = NULL;
+	*n = 0;
+	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
+		void *e = grow(out, n, size);
+		if (!e)
+			rc = OTK_ENOMEM;
+		else
+			row(st, e);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* --- migrations ---------------------------------------------------------- */
 
 static int migrate(sqlite3 *db, char *msg, size_t msglen)
@@ -361,8 +381,9 @@ static int sq_token_delete(struct otkd_store *s, const uint8_t hash[32])
 
 #define PRODUCT_COLS "id, slug, name, platform_id, description, created_at"
 
-static void product_from(sqlite3_stmt *st, struct otkd_product *p)
+static void product_from(sqlite3_stmt *st, void *elem)
 {
+	struct otkd_product *p = elem;
 	p->id = sqlite3_column_int64(st, 0);
 	col_text(st, 1, p->slug, sizeof p->slug);
 	col_text(st, 2, p->name, sizeof p->name);
@@ -436,17 +457,7 @@ static int sq_product_list(struct otkd_store *s, int64_t user_id, struct otkd_pr
 	sqlite3_stmt *st = prep(db, "SELECT p.id, p.slug, p.name, p.platform_id, p.description, "
 				"p.created_at FROM products p JOIN product_members m ON "
 				"m.product_id = p.id WHERE m.user_id = ? ORDER BY p.id", "i", user_id);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_product *p = grow((void **)out, n, sizeof **out);
-		if (!p)
-			rc = OTK_ENOMEM;
-		else
-			product_from(st, p);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, product_from);
 	release(s, db);
 	return rc;
 }
@@ -470,8 +481,9 @@ static int sq_member_check(struct otkd_store *s, int64_t product_id, int64_t use
 	"(SELECT group_concat(group_name, ',') FROM (SELECT group_name FROM device_groups g " \
 	"WHERE g.device_id = d.id ORDER BY group_name))"
 
-static void device_from(sqlite3_stmt *st, struct otkd_device *d)
+static void device_from(sqlite3_stmt *st, void *elem)
 {
+	struct otkd_device *d = elem;
 	col_text(st, 0, d->id, sizeof d->id);
 	col_text(st, 1, d->name, sizeof d->name);
 	d->platform_id = (uint16_t)sqlite3_column_int(st, 2);
@@ -577,15 +589,7 @@ static int sq_product_device_list(struct otkd_store *s, const struct otkd_device
 		st = prep(db, sql, "iissssssii", q->product_id, (int64_t)q->quarantined,
 			  q->device_id, q->device_id, q->name, q->name, q->group, q->group,
 			  (int64_t)q->per_page, (int64_t)(q->page - 1) * q->per_page);
-		rc = st ? OTK_OK : OTK_EIO;
-		while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-			struct otkd_device *d = grow((void **)out, n, sizeof **out);
-			if (!d)
-				rc = OTK_ENOMEM;
-			else
-				device_from(st, d);
-		}
-		sqlite3_finalize(st);
+		rc = list_rows(st, (void **)out, n, sizeof **out, device_from);
 	}
 	release(s, db);
 	return rc;
@@ -773,25 +777,16 @@ static int sq_device_list_owned(struct otkd_store *s, int64_t user_id, struct ot
 	sqlite3 *db = acquire(s);
 	sqlite3_stmt *st = prep(db, "SELECT " DEVICE_COLS " FROM devices d WHERE d.owner_id = ? "
 				"ORDER BY d.id", "i", user_id);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_device *d = grow((void **)out, n, sizeof **out);
-		if (!d)
-			rc = OTK_ENOMEM;
-		else
-			device_from(st, d);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, device_from);
 	release(s, db);
 	return rc;
 }
 
 /* --- groups --------------------------------------------------------------- */
 
-static void group_from(sqlite3_stmt *st, struct otkd_group *g)
+static void group_from(sqlite3_stmt *st, void *elem)
 {
+	struct otkd_group *g = elem;
 	g->product_id = sqlite3_column_int64(st, 0);
 	col_text(st, 1, g->name, sizeof g->name);
 	col_text(st, 2, g->color, sizeof g->color);
@@ -804,17 +799,7 @@ static int sq_group_list(struct otkd_store *s, int64_t product_id, struct otkd_g
 	sqlite3 *db = acquire(s);
 	sqlite3_stmt *st = prep(db, "SELECT product_id, name, color, description FROM "
 				"product_groups WHERE product_id = ? ORDER BY name", "i", product_id);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_group *g = grow((void **)out, n, sizeof **out);
-		if (!g)
-			rc = OTK_ENOMEM;
-		else
-			group_from(st, g);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, group_from);
 	release(s, db);
 	return rc;
 }
@@ -908,6 +893,31 @@ static int sq_dos_import(struct otkd_store *s, const struct otkd_dos_module *m, 
 	return rc;
 }
 
+static void dos_from(sqlite3_stmt *st, void *elem)
+{
+	struct otkd_dos_module *x = elem;
+	col_text(st, 0, x->version, sizeof x->version);
+	x->internal_version = (uint32_t)sqlite3_column_int64(st, 1);
+	x->platform_id = (uint16_t)sqlite3_column_int(st, 2);
+	col_text(st, 3, x->filename, sizeof x->filename);
+	x->function = (uint8_t)sqlite3_column_int(st, 4);
+	x->index = (uint8_t)sqlite3_column_int(st, 5);
+	x->module_version = (uint16_t)sqlite3_column_int(st, 6);
+	x->start = (uint32_t)sqlite3_column_int64(st, 7);
+	x->end = (uint32_t)sqlite3_column_int64(st, 8);
+	x->flags = (uint8_t)sqlite3_column_int(st, 9);
+	x->dep_function = (uint8_t)sqlite3_column_int(st, 10);
+	x->dep_index = (uint8_t)sqlite3_column_int(st, 11);
+	x->dep_version = (uint16_t)sqlite3_column_int(st, 12);
+	x->dep2_function = (uint8_t)sqlite3_column_int(st, 13);
+	x->dep2_index = (uint8_t)sqlite3_column_int(st, 14);
+	x->dep2_version = (uint16_t)sqlite3_column_int(st, 15);
+	x->prefix_offset = (uint32_t)sqlite3_column_int64(st, 16);
+	x->crc = (uint32_t)sqlite3_column_int64(st, 17);
+	x->size = (uint64_t)sqlite3_column_int64(st, 18);
+	col_text(st, 19, x->sha256, sizeof x->sha256);
+}
+
 static int sq_dos_get(struct otkd_store *s, uint16_t platform_id, const char *version,
 		      uint32_t internal_version, struct otkd_dos_module **out, size_t *n)
 {
@@ -930,35 +940,7 @@ static int sq_dos_get(struct otkd_store *s, uint16_t platform_id, const char *ve
 		st = prep(db, "SELECT " DOS_COLS " FROM device_os_modules WHERE platform_id = ? AND "
 			  "version = ? ORDER BY function, module_index, filename", "is",
 			  (int64_t)platform_id, which);
-		rc = st ? OTK_OK : OTK_EIO;
-		while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-			struct otkd_dos_module *x = grow((void **)out, n, sizeof **out);
-			if (!x) {
-				rc = OTK_ENOMEM;
-				break;
-			}
-			col_text(st, 0, x->version, sizeof x->version);
-			x->internal_version = (uint32_t)sqlite3_column_int64(st, 1);
-			x->platform_id = (uint16_t)sqlite3_column_int(st, 2);
-			col_text(st, 3, x->filename, sizeof x->filename);
-			x->function = (uint8_t)sqlite3_column_int(st, 4);
-			x->index = (uint8_t)sqlite3_column_int(st, 5);
-			x->module_version = (uint16_t)sqlite3_column_int(st, 6);
-			x->start = (uint32_t)sqlite3_column_int64(st, 7);
-			x->end = (uint32_t)sqlite3_column_int64(st, 8);
-			x->flags = (uint8_t)sqlite3_column_int(st, 9);
-			x->dep_function = (uint8_t)sqlite3_column_int(st, 10);
-			x->dep_index = (uint8_t)sqlite3_column_int(st, 11);
-			x->dep_version = (uint16_t)sqlite3_column_int(st, 12);
-			x->dep2_function = (uint8_t)sqlite3_column_int(st, 13);
-			x->dep2_index = (uint8_t)sqlite3_column_int(st, 14);
-			x->dep2_version = (uint16_t)sqlite3_column_int(st, 15);
-			x->prefix_offset = (uint32_t)sqlite3_column_int64(st, 16);
-			x->crc = (uint32_t)sqlite3_column_int64(st, 17);
-			x->size = (uint64_t)sqlite3_column_int64(st, 18);
-			col_text(st, 19, x->sha256, sizeof x->sha256);
-		}
-		sqlite3_finalize(st);
+		rc = list_rows(st, (void **)out, n, sizeof **out, dos_from);
 	}
 	release(s, db);
 	return rc;
@@ -974,8 +956,9 @@ static int sq_dos_get(struct otkd_store *s, uint16_t platform_id, const char *ve
 	"(SELECT count(*) FROM devices d WHERE d.product_id = f.product_id AND " \
 	"d.firmware_version = f.version)"
 
-static void firmware_from(sqlite3_stmt *st, struct otkd_firmware *f)
+static void firmware_from(sqlite3_stmt *st, void *elem)
 {
+	struct otkd_firmware *f = elem;
 	f->product_id = sqlite3_column_int64(st, 0);
 	f->version = (uint32_t)sqlite3_column_int64(st, 1);
 	col_text(st, 2, f->title, sizeof f->title);
@@ -1060,19 +1043,17 @@ static int sq_firmware_list(struct otkd_store *s, int64_t product_id, struct otk
 	sqlite3 *db = acquire(s);
 	sqlite3_stmt *st = prep(db, "SELECT " FIRMWARE_COLS " FROM firmware f WHERE "
 				"f.product_id = ? ORDER BY f.version DESC", "i", product_id);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_firmware *f = grow((void **)out, n, sizeof **out);
-		if (!f)
-			rc = OTK_ENOMEM;
-		else
-			firmware_from(st, f);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, firmware_from);
 	release(s, db);
 	return rc;
+}
+
+static void asset_from(sqlite3_stmt *st, void *elem)
+{
+	struct otkd_asset *a = elem;
+	col_text(st, 0, a->name, sizeof a->name);
+	col_text(st, 1, a->sha256, sizeof a->sha256);
+	a->size = (uint64_t)sqlite3_column_int64(st, 2);
 }
 
 static int sq_firmware_assets(struct otkd_store *s, int64_t product_id, uint32_t version,
@@ -1082,20 +1063,7 @@ static int sq_firmware_assets(struct otkd_store *s, int64_t product_id, uint32_t
 	sqlite3_stmt *st = prep(db, "SELECT name, sha256, size FROM firmware_assets WHERE "
 				"product_id = ? AND version = ? ORDER BY name", "ii", product_id,
 				(int64_t)version);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_asset *a = grow((void **)out, n, sizeof **out);
-		if (!a) {
-			rc = OTK_ENOMEM;
-			break;
-		}
-		col_text(st, 0, a->name, sizeof a->name);
-		col_text(st, 1, a->sha256, sizeof a->sha256);
-		a->size = (uint64_t)sqlite3_column_int64(st, 2);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, asset_from);
 	release(s, db);
 	return rc;
 }
