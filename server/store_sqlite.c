@@ -300,8 +300,9 @@ static int sq_user_add(struct otkd_store *s, struct otkd_user *u)
 {
 	sqlite3 *db = acquire(s);
 	u->created_at = now();
-	int rc = exec_(db, NULL, "INSERT INTO users(username, password_hash, created_at) VALUES(?,?,?)",
-		       "ssi", u->username, u->password_hash, u->created_at);
+	int rc = exec_(db, NULL, "INSERT INTO users(username, password_hash, created_at, admin) "
+		       "VALUES(?,?,?,?)", "ssii", u->username, u->password_hash, u->created_at,
+		       (int64_t)u->admin);
 	if (rc == OTK_OK)
 		u->id = sqlite3_last_insert_rowid(db);
 	release(s, db);
@@ -319,6 +320,7 @@ static int user_row(struct otkd_store *s, const char *sql, const char *fmt, cons
 		col_text(st, 1, u->username, sizeof u->username);
 		col_text(st, 2, u->password_hash, sizeof u->password_hash);
 		u->created_at = sqlite3_column_int64(st, 3);
+		u->admin = sqlite3_column_int(st, 4);
 	}
 	sqlite3_finalize(st);
 	release(s, db);
@@ -327,14 +329,14 @@ static int user_row(struct otkd_store *s, const char *sql, const char *fmt, cons
 
 static int sq_user_by_name(struct otkd_store *s, const char *name, struct otkd_user *u)
 {
-	return user_row(s, "SELECT id, username, password_hash, created_at FROM users "
-			"WHERE username = ?", "s", name, 0, u);
+	return user_row(s, "SELECT id, username, password_hash, created_at, admin FROM "
+			"users WHERE username = ?", "s", name, 0, u);
 }
 
 static int sq_user_by_id(struct otkd_store *s, int64_t id, struct otkd_user *u)
 {
-	return user_row(s, "SELECT id, username, password_hash, created_at FROM users "
-			"WHERE id = ?", "i", NULL, id, u);
+	return user_row(s, "SELECT id, username, password_hash, created_at, admin FROM "
+			"users WHERE id = ?", "i", NULL, id, u);
 }
 
 static int sq_token_add(struct otkd_store *s, struct otkd_token *t)
@@ -1141,6 +1143,56 @@ static int sq_firmware_release(struct otkd_store *s, int64_t product_id,
 	return rc;
 }
 
+static void dos_release_from(sqlite3_stmt *st, void *elem)
+{
+	struct otkd_dos_release *r = elem;
+	col_text(st, 0, r->version, sizeof r->version);
+	r->internal_version = (uint32_t)sqlite3_column_int64(st, 1);
+	r->platform_id = (uint16_t)sqlite3_column_int(st, 2);
+	r->modules = (unsigned)sqlite3_column_int(st, 3);
+	r->size = (uint64_t)sqlite3_column_int64(st, 4);
+}
+
+static int sq_dos_list(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_release **out,
+		       size_t *n)
+{
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT version, internal_version, platform_id, count(*), "
+				"sum(size) FROM device_os_modules WHERE ? = 0 OR platform_id = ? "
+				"GROUP BY platform_id, version, internal_version ORDER BY "
+				"platform_id, internal_version, version", "ii", (int64_t)platform_id,
+				(int64_t)platform_id);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, dos_release_from);
+	release(s, db);
+	return rc;
+}
+
+static void token_from(sqlite3_stmt *st, void *elem)
+{
+	struct otkd_token *t = elem;
+	t->id = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_bytes(st, 1) == (int)sizeof t->hash)
+		memcpy(t->hash, sqlite3_column_blob(st, 1), sizeof t->hash);
+	t->user_id = sqlite3_column_int64(st, 2);
+	t->product_id = sqlite3_column_int64(st, 3);
+	col_text(st, 4, t->scopes, sizeof t->scopes);
+	col_text(st, 5, t->client, sizeof t->client);
+	t->created_at = sqlite3_column_int64(st, 6);
+	t->expires_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_token_list(struct otkd_store *s, int64_t user_id, struct otkd_token **out,
+			 size_t *n)
+{
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT id, token_hash, user_id, product_id, scopes, client, "
+				"created_at, expires_at FROM tokens WHERE user_id = ? ORDER BY id",
+				"i", user_id);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, token_from);
+	release(s, db);
+	return rc;
+}
+
 static const struct otkd_store_ops sqlite_ops = {
 	.close = sq_close,
 	.check = sq_check,
@@ -1184,6 +1236,8 @@ static const struct otkd_store_ops sqlite_ops = {
 	.firmware_edit = sq_firmware_edit,
 	.firmware_delete = sq_firmware_delete,
 	.firmware_release = sq_firmware_release,
+	.dos_list = sq_dos_list,
+	.token_list = sq_token_list,
 };
 
 int otkd_store_sqlite_open(const char *dir, unsigned connections, struct otkd_store **out,
