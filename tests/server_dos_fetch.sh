@@ -13,7 +13,7 @@ if [[ ! -x $V || ! -f $APP ]]; then
 	echo "skipped: $V or $APP not built"
 	exit 77
 fi
-if ! ldconfig -p | grep -q libumockdev-preload.so.0; then
+if ! ldconfig -p | grep libumockdev-preload.so.0 >/dev/null; then
 	echo "skipped: umockdev's preload library not installed"
 	exit 77
 fi

@@ -14,7 +14,7 @@ if [[ ! -x $V || ! -f $APP ]]; then
 	echo "skipped: $V or $APP not built"
 	exit 77
 fi
-if ! ldconfig -p | grep -q libumockdev-preload.so.0; then
+if ! ldconfig -p | grep libumockdev-preload.so.0 >/dev/null; then
 	echo "skipped: umockdev's preload library not installed"
 	exit 77
 fi
@@ -50,5 +50,17 @@ after
 has "particle update: the device runs 5.8.0" after.txt "system part 1: version 5800 \(Device OS 5.8.0\).*valid"
 cmp -s "$HOME/.particle/device-os-flash/binaries/5.8.0/argon/argon-system-part1@5.8.0.bin" argon-system-part1@5.8.0.bin &&
 	ok "particle-cli's copy is the uploaded module" || bad "particle-cli's copy differs"
+# particle flash --local APP --target: the release fetched again (the cache
+# emptied), then the app.
+rm -rf "$HOME/.particle/device-os-flash"
+head -c 3000 /dev/urandom >body
+"$CLI" binary create body --platform argon --index 2 --depends system:1:5800 -o app.bin >/dev/null
+timeout 300 "$V" run dev --usb -- bash -c "'$PT' flash --local app.bin --target 5.8.0 </dev/null >f.txt 2>&1; echo rc=\$? >>f.txt; sleep 2" >run.txt 2>&1
+has "particle flash --local --target 5.8.0: success" f.txt "Flash success"
+has "particle flash --local --target: exit 0" f.txt "rc=0"
+[[ $(grep -c "/v1/device-os/files/5.8.0/12/argon-system-part1" access.log) == 2 ]] &&
+	ok "particle flash --local --target: Device OS fetched from otakitd again" || bad "no second fetch: $(cat access.log)"
+after
+has "particle flash --local --target: the device boots the app" after.txt "user part 2: version 0 .*valid"
 [[ $fails -eq 0 ]] && echo "all passed" || echo "$fails failed"
 [[ $fails -eq 0 ]]
