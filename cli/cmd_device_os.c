@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -312,11 +313,17 @@ static int cmd_upload(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage_error("device-os upload", "device-os upload: need ZIP or MODULE...");
 	int n = argc - optind;
-	for (int i = optind; i < argc; i++)
-		if (access(argv[i], R_OK) < 0) {
+	for (int i = optind; i < argc; i++) {
+		struct stat st;
+		if (stat(argv[i], &st) < 0 || access(argv[i], R_OK) < 0) {
 			cli_error(argv[i], "cannot read: %s", strerror(errno));
 			return 1;
 		}
+		if (!S_ISREG(st.st_mode)) {
+			cli_error(argv[i], "not a file: give a release zip or module files");
+			return 1;
+		}
+	}
 	char *tmpdir = NULL, *zip = NULL;
 	/* one zip or one module goes as it is */
 	if (n > 1 && !(zip = zip_modules(argv + optind, n, &tmpdir))) {

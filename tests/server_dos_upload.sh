@@ -87,6 +87,9 @@ has "list --cloud: p2" l1.txt "^p2 +5.6.0 +3 modules"
 hasnt "list --cloud --platform p2: only p2" l2.txt "argon"
 "$CLI" device-os list --api "$U" >l3.txt 2>&1
 [[ $? == 2 ]] && ok "--api without --cloud: usage error" || bad "--api without --cloud"
+mkdir somedir
+"$CLI" device-os upload somedir >u7.txt 2>&1
+[[ $? == 1 ]] && has "a folder: refused before sending" u7.txt "somedir: not a file" || bad "folder upload"
 "$CLI" device-os upload --help >h.txt 2>&1
 has "upload --help has examples" h.txt "otakit device-os upload p2-device-os@5.6.0.zip"
 
