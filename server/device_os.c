@@ -451,7 +451,7 @@ enum MHD_Result otkd_api_dos_list(struct otkd_req *r)
 		return otkd_reply_error(r, 400, "platform_id must be a platform number");
 	struct otkd_dos_release *v;
 	size_t n;
-	int rc = st->ops->dos_list(st, (uint16_t)platform, &v, &n);
+	int rc = st->ops->dos_releases(st, (uint16_t)platform, &v, &n);
 	if (rc < 0)
 		return otkd_reply_store_error(r, rc);
 	json_t *arr = json_array();

@@ -292,8 +292,8 @@ struct otkd_store_ops {
 
 	/* The releases in the Device OS catalog, of one platform (0: all), by
 	 * platform and then internal version. */
-	int (*dos_list)(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_release **out,
-			size_t *n);
+	int (*dos_releases)(struct otkd_store *s, uint16_t platform_id,
+			    struct otkd_dos_release **out, size_t *n);
 	/* The tokens of user_id (their hashes, never their text), oldest first. */
 	int (*token_list)(struct otkd_store *s, int64_t user_id, struct otkd_token **out,
 			  size_t *n);

@@ -1153,8 +1153,8 @@ static void dos_release_from(sqlite3_stmt *st, void *elem)
 	r->size = (uint64_t)sqlite3_column_int64(st, 4);
 }
 
-static int sq_dos_list(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_release **out,
-		       size_t *n)
+static int sq_dos_releases(struct otkd_store *s, uint16_t platform_id,
+			   struct otkd_dos_release **out, size_t *n)
 {
 	sqlite3 *db = acquire(s);
 	sqlite3_stmt *st = prep(db, "SELECT version, internal_version, platform_id, count(*), "
@@ -1236,7 +1236,7 @@ static const struct otkd_store_ops sqlite_ops = {
 	.firmware_edit = sq_firmware_edit,
 	.firmware_delete = sq_firmware_delete,
 	.firmware_release = sq_firmware_release,
-	.dos_list = sq_dos_list,
+	.dos_releases = sq_dos_releases,
 	.token_list = sq_token_list,
 };
 
