@@ -42,12 +42,19 @@ extern const struct cli_command cli_usb_commands[];
 extern const size_t cli_usb_command_count;
 extern const struct cli_command cli_flash_commands[];
 extern const size_t cli_flash_command_count;
+extern const struct cli_command cli_keys_commands[];
+extern const size_t cli_keys_command_count;
+/* otakit keys send (cmd_cloud.c), also run by keys doctor. */
+int cli_keys_send(int argc, char **argv);
 
 struct otk_usb_dev;
 struct otk_usb_info;
 /* Open the device with that id, or the only one; NULL and an error printed
  * (several attached: the list of them) otherwise. */
 struct otk_usb_dev *cli_usb_open(const char *id, struct otk_usb_info *info);
+/* Put the open device into DFU mode (dfu) or back to normal mode and reopen
+ * it there once it re-enumerates (cmd_flash.c); false with an error printed. */
+bool cli_usb_to_mode(struct otk_usb_dev **dev, struct otk_usb_info *info, bool dfu);
 
 /* The Device OS catalog folder: given, or the default (NULL and an error printed when none). */
 char *cli_catalog_dir(const char *given);

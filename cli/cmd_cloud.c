@@ -558,7 +558,7 @@ static int cmd_publish(int argc, char **argv)
 	return st;
 }
 
-static int cmd_keys_send(int argc, char **argv)
+int cli_keys_send(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLOUD_OPTIONS,
@@ -739,6 +739,6 @@ const struct cli_command cli_cloud_commands[] = {
 	  "  --algorithm ecc|rsa    the key's algorithm (checked by the server)\n"
 	  CLOUD_OPTIONS_HELP
 	  "\nExample:\n  otakit keys send 0123456789abcdef01234567 device.pub.pem\n",
-	  cmd_keys_send },
+	  cli_keys_send },
 };
 const size_t cli_cloud_command_count = sizeof cli_cloud_commands / sizeof cli_cloud_commands[0];

@@ -274,7 +274,7 @@ static struct otk_usb_dev *reopen(const char *id, bool dfu, struct otk_usb_info 
 	return NULL;
 }
 
-static bool to_mode(struct otk_usb_dev **dev, struct otk_usb_info *info, bool dfu)
+bool cli_usb_to_mode(struct otk_usb_dev **dev, struct otk_usb_info *info, bool dfu)
 {
 	if (info->dfu == dfu)
 		return true;
@@ -418,7 +418,7 @@ int cli_flash_run(const struct cli_flash_args *a, struct cli_inputs *in)
 			continue;
 		}
 		bool dfu = s->way == OTK_FLASH_DFU;
-		if (!to_mode(&dev, &info, dfu))
+		if (!cli_usb_to_mode(&dev, &info, dfu))
 			goto out_plan;
 		printf("Flashing %s\n", cli_shown(s->name));
 		if (!(dfu ? run_dfu(dev, s, &dfu_xfers) : run_control(&dev, &info, s)))

@@ -136,19 +136,28 @@ static void split_at(char *arg, const char **path, bool *has_addr, uint32_t *add
 	}
 }
 
-static int cmd_from_bin(int argc, char **argv)
+/* The options of a command that takes only -o/-f and the HEX output options: 0 or an exit status. */
+static int hexout_args(int argc, char **argv, const char *cmd, struct hexout *h)
 {
 	static const struct option opts[] = { HEXOUT_LONGOPTS, { NULL, 0, NULL, 0 } };
-	const char *cmd = "hex from-bin";
-	struct hexout h = { 0 };
 	int c, r;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		if ((r = hexout_opt(&h, c, cmd)) < 0)
+		if ((r = hexout_opt(h, c, cmd)) < 0)
 			return -r;
 		if (r == 0)
 			return cli_bad_usage(cmd, argv);
 	}
+	return 0;
+}
+
+static int cmd_from_bin(int argc, char **argv)
+{
+	const char *cmd = "hex from-bin";
+	struct hexout h = { 0 };
+	int r = hexout_args(argc, argv, cmd, &h);
+	if (r)
+		return r;
 	if (optind >= argc || !h.o.path)
 		return cli_usage_error(cmd, "%s: need one or more FILE[@ADDR] and -o OUT", cmd);
 
@@ -265,17 +274,11 @@ out:
 
 static int cmd_merge(int argc, char **argv)
 {
-	static const struct option opts[] = { HEXOUT_LONGOPTS, { NULL, 0, NULL, 0 } };
 	const char *cmd = "hex merge";
 	struct hexout h = { 0 };
-	int c, r;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f", opts, NULL)) != -1) {
-		if ((r = hexout_opt(&h, c, cmd)) < 0)
-			return -r;
-		if (r == 0)
-			return cli_bad_usage(cmd, argv);
-	}
+	int r = hexout_args(argc, argv, cmd, &h);
+	if (r)
+		return r;
 	if (optind >= argc || !h.o.path)
 		return cli_usage_error(cmd, "%s: need one or more IN.hex and -o OUT", cmd);
 	struct otk_memimage all;

@@ -297,6 +297,17 @@ struct otkd_store_ops {
 	/* The tokens of user_id (their hashes, never their text), oldest first. */
 	int (*token_list)(struct otkd_store *s, int64_t user_id, struct otkd_token **out,
 			  size_t *n);
+	/* --- the update planner (planner.c) --- */
+	/* The oldest undelivered file queued for a device by PUT
+	 * /v1/devices/:id, with its assets (malloc'd, may be NULL when none);
+	 * OTK_ENOTFOUND when nothing is queued. */
+	int (*device_flash_pending)(struct otkd_store *s, const char *device_id,
+				    struct otkd_flash *f, struct otkd_asset **assets, size_t *n);
+	/* Marks a queued file delivered (the device installed it). */
+	int (*device_flash_delivered)(struct otkd_store *s, int64_t flash_id);
+	/* Every Device OS catalog module of a platform, all releases. */
+	int (*dos_list)(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_module **out,
+			size_t *n);
 };
 
 struct otkd_store {

@@ -1192,6 +1192,11 @@ static int sq_token_list(struct otkd_store *s, int64_t user_id, struct otkd_toke
 	release(s, db);
 	return rc;
 }
+static int sq_device_flash_pending(struct otkd_store *s, const char *device_id,
+				   struct otkd_flash *f, struct otkd_asset **assets, size_t *n);
+static int sq_device_flash_delivered(struct otkd_store *s, int64_t flash_id);
+static int sq_dos_list(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_module **out,
+		       size_t *n);
 
 static const struct otkd_store_ops sqlite_ops = {
 	.close = sq_close,
@@ -1238,6 +1243,9 @@ static const struct otkd_store_ops sqlite_ops = {
 	.firmware_release = sq_firmware_release,
 	.dos_releases = sq_dos_releases,
 	.token_list = sq_token_list,
+	.device_flash_pending = sq_device_flash_pending,
+	.device_flash_delivered = sq_device_flash_delivered,
+	.dos_list = sq_dos_list,
 };
 
 int otkd_store_sqlite_open(const char *dir, unsigned connections, struct otkd_store **out,
@@ -1271,4 +1279,112 @@ int otkd_store_sqlite_open(const char *dir, unsigned connections, struct otkd_st
 	}
 	*out = &q->base;
 	return OTK_OK;
+}
+
+/* --- device protocol: the flash queue (issue 15) --------------------- */
+
+static int sq_device_flash_pending(struct otkd_store *s, const char *device_id,
+				   struct otkd_flash *f, struct otkd_asset **assets, size_t *n)
+{
+	sqlite3 *db = acquire(s);
+	*assets = NULL;
+	*n = 0;
+	sqlite3_stmt *st = prep(db, "SELECT id, filename, size, sha256, app_sha256, is_bundle, "
+				"queued_at, queued_by FROM device_flash_queue WHERE device_id = ? AND "
+				"delivered_at = 0 ORDER BY id LIMIT 1", "s", device_id);
+	int rc = one_row(st);
+	if (rc == OTK_OK) {
+		memset(f, 0, sizeof *f);
+		f->id = sqlite3_column_int64(st, 0);
+		snprintf(f->device_id, sizeof f->device_id, "%s", device_id);
+		col_text(st, 1, f->filename, sizeof f->filename);
+		f->size = (uint64_t)sqlite3_column_int64(st, 2);
+		col_text(st, 3, f->sha256, sizeof f->sha256);
+		col_text(st, 4, f->app_sha256, sizeof f->app_sha256);
+		f->is_bundle = sqlite3_column_int64(st, 5) != 0;
+		f->queued_at = sqlite3_column_int64(st, 6);
+		f->queued_by = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_finalize(st);
+	st = rc == OTK_OK ? prep(db, "SELECT name, sha256, size FROM device_flash_assets WHERE "
+				 "flash_id = ? ORDER BY name", "i", f->id) : NULL;
+	while (st && rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
+		struct otkd_asset *a = realloc(*assets, (*n + 1) * sizeof **assets);
+		if (!a) {
+			rc = OTK_ENOMEM;
+			break;
+		}
+		*assets = a;
+		memset(&a[*n], 0, sizeof a[*n]);
+		col_text(st, 0, a[*n].name, sizeof a[*n].name);
+		col_text(st, 1, a[*n].sha256, sizeof a[*n].sha256);
+		a[*n].size = (uint64_t)sqlite3_column_int64(st, 2);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	release(s, db);
+	if (rc != OTK_OK) {
+		free(*assets);
+		*assets = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+static int sq_device_flash_delivered(struct otkd_store *s, int64_t flash_id)
+{
+	sqlite3 *db = acquire(s);
+	int rc = exec_(db, NULL, "UPDATE device_flash_queue SET delivered_at = ? WHERE id = ?",
+		       "ii", now(), flash_id);
+	release(s, db);
+	return rc;
+}
+
+/* --- the update planner: the Device OS catalog of a platform ------------- */
+
+/* Every release of the platform, each read with sq_dos_get and appended. */
+static int sq_dos_list(struct otkd_store *s, uint16_t platform_id, struct otkd_dos_module **out,
+		       size_t *n)
+{
+	char (*versions)[32] = NULL;
+	size_t nv = 0;
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT DISTINCT version FROM device_os_modules WHERE "
+				"platform_id = ? ORDER BY internal_version, version", "i",
+				(int64_t)platform_id);
+	int rc = st ? OTK_OK : OTK_EIO;
+	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
+		char *v = grow((void **)&versions, &nv, sizeof *versions);
+		if (!v)
+			rc = OTK_ENOMEM;
+		else
+			col_text(st, 0, v, sizeof *versions);
+	}
+	sqlite3_finalize(st);
+	release(s, db);
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; rc == OTK_OK && i < nv; i++) {
+		struct otkd_dos_module *m = NULL;
+		size_t nm = 0;
+		rc = sq_dos_get(s, platform_id, versions[i], 0, &m, &nm);
+		if (rc == OTK_OK && nm > 0) {
+			struct otkd_dos_module *all = realloc(*out, (*n + nm) * sizeof **out);
+			if (!all) {
+				rc = OTK_ENOMEM;
+			} else {
+				memcpy(all + *n, m, nm * sizeof *m);
+				*out = all;
+				*n += nm;
+			}
+		}
+		free(m);
+	}
+	free(versions);
+	if (rc != OTK_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }

@@ -43,7 +43,7 @@ users_of() {
 	local sym=$1
 	shift
 	for o in "$@"; do
-		arm-none-eabi-nm -u "$o" | awk '{ print $NF }' | grep -qx "$sym" && basename "$o"
+		grep -qx "$sym" < <(arm-none-eabi-nm -u "$o" | awk '{ print $NF }') && basename "$o"
 	done
 	return 0
 }
@@ -52,7 +52,7 @@ users_of() {
 printf 'int otk_host_only(void);\nint probe(void);\nint probe(void) { return otk_host_only(); }\n' \
 	>"$out/probe.c"
 arm-none-eabi-gcc $flags -c "$out/probe.c" -o "$out/probe.x"
-if ! undefined_of "$out"/*.o "$out/probe.x" | grep -qx otk_host_only; then
+if ! grep -qx otk_host_only < <(undefined_of "$out"/*.o "$out/probe.x"); then
 	echo "FAIL: the link check does not see an undefined otk_host_only"
 	exit 1
 fi

@@ -10,7 +10,7 @@ mkdir data work
 od_start data
 od_user bench 'bench-password'
 T=$(od_token bench bench-password)
-big=$(timeout 600 python3 "$src/bench/server_fill.py" "$U" "$T" "$CLI" work 10000 1000 1048576)
+big=$(timeout 1200 python3 "$src/bench/server_fill.py" "$U" "$T" "$CLI" work 10000 1000 1048576)
 [[ -f $big ]] && ok "store filled: 10,000 devices, 1,000 versions" || { bad "fill"; exit 1; }
 sum=$(sha256sum "$big" | cut -c1-64)
 

@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib/oracle.sh"
 APP=${OTK_BUILD:?}/vdev/otakit-vbus
 source "$(dirname "$0")/lib/vdev.sh"
 command -v lsusb >/dev/null || { echo "skipped: lsusb not installed"; exit 77; }
-if ! ldconfig -p | grep -q libumockdev-preload.so.0; then
+if ! grep -q libumockdev-preload.so.0 < <(ldconfig -p); then
 	echo "skipped: umockdev's preload library not installed"
 	exit 77
 fi

@@ -21,7 +21,7 @@ source "$(dirname "$0")/lib/vdev.sh"
 for t in /usr/bin/chromium node npm; do
 	command -v $t >/dev/null || { echo "skipped: $t not installed"; exit 77; }
 done
-if ! ldconfig -p | grep -q libumockdev-preload.so.0; then
+if ! grep -q libumockdev-preload.so.0 < <(ldconfig -p); then
 	echo "skipped: umockdev's preload library not installed"
 	exit 77
 fi

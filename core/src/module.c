@@ -251,6 +251,48 @@ static int walk_region(struct otk_module *m, uint32_t start, uint32_t end, bool 
 	return rc;
 }
 
+/*
+ * otk_prefix_find() searches and scores exactly as binary-version-reader
+ * does, so that `binary inspect` agrees with Particle's tools on every file;
+ * what follows is how this parser reads a search that found nothing good.
+ * A weak guess (garbage that happens to look like a prefix) is not a module,
+ * and neither is any partial match at an unusual offset: a prefix whose end
+ * address is corrupt scores 0 where it is, and the scan then finds a stray
+ * match in the code after it.
+ */
+static bool guess_is_plausible(long off, int score)
+{
+	bool usual = false;
+	for (size_t i = 0; i < OTK_PREFIX_NOFFSETS; i++)
+		usual |= off == (long)otk_prefix_offsets[i];
+	return off >= 0 && score > 3 && (score >= OTK_PREFIX_SCORE_MAX || usual);
+}
+
+/*
+ * A prefix at a usual offset that would be good if the file were longer:
+ * the file is truncated, which deserves a better message than "not a
+ * module".  Fills m's prefix, offset and size when there is one.
+ */
+static bool truncated_prefix(const uint8_t *buf, size_t len, struct otk_module *m)
+{
+	for (size_t i = 0; i < OTK_PREFIX_NOFFSETS; i++) {
+		size_t o = otk_prefix_offsets[i];
+		struct otk_prefix p;
+		if (len < o + OTK_PREFIX_SIZE)
+			continue;
+		otk_prefix_decode(buf + o, &p);
+		if (p.end > p.start && claimed_size(&p) > len && claimed_size(&p) < (1u << 26) &&
+		    p.function != OTK_FUNC_NONE && p.function <= OTK_FUNC_MAX &&
+		    otk_platform_id_is_device(p.platform) && (p.flags & ~OTK_FLAG_ALL) == 0) {
+			m->prefix = p;
+			m->prefix_offset = (uint32_t)o;
+			m->size = (uint32_t)claimed_size(&p);
+			return true;
+		}
+	}
+	return false;
+}
+
 int otk_module_parse(const uint8_t *buf, size_t len, struct otk_module *m)
 {
 	int score;
@@ -265,38 +307,9 @@ int otk_module_parse(const uint8_t *buf, size_t len, struct otk_module *m)
 		return OTK_EEMPTY;
 
 	long off = otk_prefix_find(buf, len, &score);
-	/*
-	 * A weak guess (garbage that happens to look like a prefix) loses
-	 * against a truncated but otherwise good prefix at a usual offset; so
-	 * does any guess the scan found at an unusual offset: a prefix whose
-	 * end address is corrupt scores 0 where it is, and the module must be
-	 * reported as what that prefix describes, not as a stray match in the
-	 * code after it.
-	 */
-	bool usual = false;
-	for (size_t i = 0; i < OTK_PREFIX_NOFFSETS; i++)
-		usual |= off == (long)otk_prefix_offsets[i];
-	if (off < 0 || score <= 3 || (score < OTK_PREFIX_SCORE_MAX && !usual)) {
-		/*
-		 * Nothing plausible.  A prefix at a usual offset that would be
-		 * plausible if the file were longer means a truncated file, which
-		 * deserves a better message than "not a module".
-		 */
-		for (size_t i = 0; i < OTK_PREFIX_NOFFSETS; i++) {
-			size_t o = otk_prefix_offsets[i];
-			struct otk_prefix p;
-			if (len < o + OTK_PREFIX_SIZE)
-				continue;
-			otk_prefix_decode(buf + o, &p);
-			if (p.end > p.start && claimed_size(&p) > len && claimed_size(&p) < (1u << 26) &&
-			    p.function != OTK_FUNC_NONE && p.function <= OTK_FUNC_MAX &&
-			    otk_platform_id_is_device(p.platform) && (p.flags & ~OTK_FLAG_ALL) == 0) {
-				m->prefix = p;
-				m->prefix_offset = (uint32_t)o;
-				m->size = (uint32_t)claimed_size(&p);
-				return OTK_ETRUNCATED;
-			}
-		}
+	if (!guess_is_plausible(off, score)) {
+		if (truncated_prefix(buf, len, m))
+			return OTK_ETRUNCATED;
 		if (off < 0)
 			return OTK_ENOPREFIX;
 	}

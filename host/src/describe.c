@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "otk/assets.h"
+#include "otk/bundle_verify.h"
 #include "otk/bundle.h"
 #include "otk/describe.h"
 #include "otk/dos_version.h"
@@ -488,71 +489,64 @@ json_t *otk_describe_modules(const uint8_t *buf, size_t len, bool *valid)
 	return arr;
 }
 
-/* zip: the bundle's bytes when the caller has them (a pipe cannot be read twice). */
-/* One dependency of the application against the bundle's assets. */
-static json_t *dependency_status(const struct otk_bundle *b, const json_t *d, bool *used,
-				 json_t *problems)
+/* One entry of otk_bundle_verify_assets()'s result as inspect shows it. */
+static json_t *asset_json(const struct otk_bundle *b, const struct otk_asset_check *v,
+			  json_t *problems)
 {
-	const char *name = json_string_value(json_object_get(d, "name"));
-	const char *hash = json_string_value(json_object_get(d, "hash"));
+	static const char *const status[] = {
+		[OTK_ASSET_OK] = "ok", [OTK_ASSET_MISSING] = "missing",
+		[OTK_ASSET_HASH_MISMATCH] = "hash mismatch", [OTK_ASSET_EXTRA] = "extra",
+	};
 	json_t *a = json_object();
 	char msg[400];
-	json_object_set_new(a, "name", json_string(name));
-	json_object_set_new(a, "hash", json_string(hash));
-	size_t k;
-	for (k = 0; k < b->nassets; k++)
-		if (strcmp(b->assets[k].base, name) == 0)
-			break;
-	if (k == b->nassets) {
-		json_object_set_new(a, "status", json_string("missing"));
-		snprintf(msg, sizeof msg, "asset %s is missing from the bundle", name);
-		json_array_append_new(problems, json_string(msg));
+	json_object_set_new(a, "name", json_string(v->name));
+	if (v->status != OTK_ASSET_EXTRA)
+		json_object_set_new(a, "hash", json_string(v->want));
+	if (v->entry != SIZE_MAX)
+		json_object_set_new(a, "size", json_integer((json_int_t)b->assets[v->entry].len));
+	json_object_set_new(a, "status", json_string(status[v->status]));
+	switch (v->status) {
+	case OTK_ASSET_MISSING:
+		snprintf(msg, sizeof msg, "asset %s is missing from the bundle", v->name);
+		break;
+	case OTK_ASSET_HASH_MISMATCH:
+		json_object_set_new(a, "actual_hash", json_string(v->have));
+		snprintf(msg, sizeof msg, "asset %s hash does not match (expected %s, is %s)",
+			 v->name, v->want, v->have);
+		break;
+	case OTK_ASSET_EXTRA:
+		snprintf(msg, sizeof msg, "asset %s is in the bundle but the application does not "
+			 "depend on it", v->name);
+		break;
+	default:
 		return a;
 	}
-	uint8_t sha[OTK_SHA256_LEN];
-	char hex[65];
-	used[k] = true;
-	otk_asset_hash(b->assets[k].data, b->assets[k].len, sha);
-	hex_digits(sha, OTK_SHA256_LEN, hex);
-	json_object_set_new(a, "size", json_integer((json_int_t)b->assets[k].len));
-	if (strcmp(hex, hash) == 0) {
-		json_object_set_new(a, "status", json_string("ok"));
-		return a;
-	}
-	json_object_set_new(a, "status", json_string("hash mismatch"));
-	json_object_set_new(a, "actual_hash", json_string(hex));
-	snprintf(msg, sizeof msg, "asset %s hash does not match (expected %s, is %s)", name, hash, hex);
 	json_array_append_new(problems, json_string(msg));
 	return a;
 }
 
-/* Every dependency against the assets present, and the reverse. */
-static json_t *assets_status(const struct otk_bundle *b, const json_t *deps, json_t *problems)
+/*
+ * Every dependency of the application against the assets present, and the
+ * reverse, by the one check the CLI and otakitd share.
+ */
+static json_t *assets_status(const struct otk_bundle *b, json_t *problems)
 {
 	json_t *list = json_array();
-	bool *used = calloc(b->nassets + 1, sizeof *used);
-	size_t i;
-	json_t *d;
-	if (!used) {
+	struct otk_module app;
+	struct otk_bundle_verify r;
+	if (otk_module_parse(b->app.data, b->app.len, &app) < 0)
+		return list; /* the module description already says why */
+	int rc = otk_bundle_verify_assets(b, &app, b->app.name, &r);
+	if (rc == OTK_ENOMEM)
 		json_array_append_new(problems, json_string("out of memory"));
-		return list;
+	for (size_t i = 0; rc != OTK_ENOMEM && i < r.n; i++) {
+		if (r.v[i].status == OTK_ASSET_BAD_EXTENSION)
+			json_array_append_new(problems,
+					      json_string("malformed asset dependency extension"));
+		else
+			json_array_append_new(list, asset_json(b, &r.v[i], problems));
 	}
-	json_array_foreach(deps, i, d)
-		json_array_append_new(list, dependency_status(b, d, used, problems));
-	for (size_t k = 0; k < b->nassets; k++) {
-		if (used[k])
-			continue;
-		char msg[300];
-		snprintf(msg, sizeof msg, "asset %s is in the bundle but the application does not "
-			 "depend on it", b->assets[k].base);
-		json_array_append_new(problems, json_string(msg));
-		json_t *a = json_object();
-		json_object_set_new(a, "name", json_string(b->assets[k].base));
-		json_object_set_new(a, "size", json_integer((json_int_t)b->assets[k].len));
-		json_object_set_new(a, "status", json_string("extra"));
-		json_array_append_new(list, a);
-	}
-	free(used);
+	otk_bundle_verify_free(&r);
 	return list;
 }
 
@@ -609,8 +603,7 @@ static json_t *describe_bundle(const char *path, const uint8_t *zip, size_t zip_
 	json_t *mods = otk_describe_modules(b.app.data, b.app.len, valid);
 	json_object_set_new(o, "modules", mods);
 	json_t *first = json_array_get(mods, 0);
-	json_object_set_new(o, "assets", assets_status(&b, first ? json_object_get(first, "assets")
-								  : NULL, problems));
+	json_object_set_new(o, "assets", assets_status(&b, problems));
 	json_t *pid = first ? json_object_get(json_object_get(first, "platform"), "id") : NULL;
 	if (json_is_integer(pid) && b.nassets)
 		limits_json(&b, (uint16_t)json_integer_value(pid), o, problems);

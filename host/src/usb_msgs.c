@@ -19,12 +19,20 @@
 
 #define REQUEST_TIMEOUT_MS 60000u
 
-/* A request whose reply must be result 0; the reply payload handed over. */
-static int ask(struct otk_usb_io *io, uint16_t type, const ProtobufCMessage *msg, uint8_t **rep,
-	       size_t *rep_len, int32_t *result)
+/*
+ * One request with msg as its payload (NULL: none).  When the device
+ * answers result 0 and reply_desc is given, *reply is the answer unpacked
+ * as that message (free with protobuf_c_message_free_unpacked); otherwise
+ * the answer's payload is dropped.
+ */
+static int ask(struct otk_usb_io *io, uint16_t type, const ProtobufCMessage *msg,
+	       const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply,
+	       int32_t *result)
 {
-	uint8_t *req = NULL;
-	size_t len = 0;
+	uint8_t *req = NULL, *rep = NULL;
+	size_t len = 0, rep_len = 0;
+	if (reply)
+		*reply = NULL;
 	if (msg) {
 		len = protobuf_c_message_get_packed_size(msg);
 		req = malloc(len + 1);
@@ -32,29 +40,31 @@ static int ask(struct otk_usb_io *io, uint16_t type, const ProtobufCMessage *msg
 			return OTK_ENOMEM;
 		protobuf_c_message_pack(msg, req);
 	}
-	int rc = otk_usb_request(io, type, req, len, result, rep, rep_len, REQUEST_TIMEOUT_MS);
+	int rc = otk_usb_request(io, type, req, len, result, &rep, &rep_len, REQUEST_TIMEOUT_MS);
 	free(req);
+	if (rc == OTK_OK && *result == 0 && reply_desc) {
+		*reply = protobuf_c_message_unpack(reply_desc, NULL, rep_len, rep);
+		if (!*reply)
+			rc = OTK_EINVAL;
+	}
+	free(rep);
 	return rc;
 }
 
 int otk_usb_module_info(struct otk_usb_io *io, struct otk_usb_module **mods, size_t *n,
 			int32_t *result)
 {
-	uint8_t *rep;
-	size_t len;
+	ProtobufCMessage *msg;
 	*mods = NULL;
 	*n = 0;
-	int rc = ask(io, OTK_REQ_MODULE_INFO, NULL, &rep, &len, result);
+	int rc = ask(io, OTK_REQ_MODULE_INFO, NULL, &particle__ctrl__get_module_info_reply__descriptor,
+		     &msg, result);
 	if (rc < 0 || *result)
 		return rc;
-	Particle__Ctrl__GetModuleInfoReply *r =
-		particle__ctrl__get_module_info_reply__unpack(NULL, len, rep);
-	free(rep);
-	if (!r)
-		return OTK_EINVAL;
+	const Particle__Ctrl__GetModuleInfoReply *r = (const void *)msg;
 	*mods = calloc(r->n_modules + r->n_modules_deprecated + 1, sizeof **mods);
 	if (!*mods) {
-		particle__ctrl__get_module_info_reply__free_unpacked(r, NULL);
+		protobuf_c_message_free_unpacked(msg, NULL);
 		return OTK_ENOMEM;
 	}
 	for (size_t i = 0; i < r->n_modules; i++) {
@@ -71,25 +81,21 @@ int otk_usb_module_info(struct otk_usb_io *io, struct otk_usb_module **mods, siz
 		(*mods)[(*n)++] = (struct otk_usb_module){ fn, (uint8_t)m->index, (uint16_t)m->version,
 							   m->size, m->validity == 0 };
 	}
-	particle__ctrl__get_module_info_reply__free_unpacked(r, NULL);
+	protobuf_c_message_free_unpacked(msg, NULL);
 	return OTK_OK;
 }
 
 int otk_usb_asset_info(struct otk_usb_io *io, struct otk_usb_asset **assets, size_t *n,
 		       int32_t *result)
 {
-	uint8_t *rep;
-	size_t len;
+	ProtobufCMessage *msg;
 	*assets = NULL;
 	*n = 0;
-	int rc = ask(io, OTK_REQ_ASSET_INFO, NULL, &rep, &len, result);
+	int rc = ask(io, OTK_REQ_ASSET_INFO, NULL, &particle__ctrl__get_asset_info_reply__descriptor,
+		     &msg, result);
 	if (rc < 0 || *result)
 		return rc;
-	Particle__Ctrl__GetAssetInfoReply *r =
-		particle__ctrl__get_asset_info_reply__unpack(NULL, len, rep);
-	free(rep);
-	if (!r)
-		return OTK_EINVAL;
+	const Particle__Ctrl__GetAssetInfoReply *r = (const void *)msg;
 	*assets = calloc(r->n_available + 1, sizeof **assets);
 	rc = *assets ? OTK_OK : OTK_ENOMEM;
 	for (size_t i = 0; rc == OTK_OK && i < r->n_available; i++) {
@@ -101,7 +107,7 @@ int otk_usb_asset_info(struct otk_usb_io *io, struct otk_usb_asset **assets, siz
 		if (a->hash.len == sizeof o->hash)
 			memcpy(o->hash, a->hash.data, sizeof o->hash);
 	}
-	particle__ctrl__get_asset_info_reply__free_unpacked(r, NULL);
+	protobuf_c_message_free_unpacked(msg, NULL);
 	return rc;
 }
 
@@ -109,11 +115,7 @@ int otk_usb_setup_done(struct otk_usb_io *io, bool done, int32_t *result)
 {
 	Particle__Ctrl__SetDeviceSetupDoneRequest m = PARTICLE__CTRL__SET_DEVICE_SETUP_DONE_REQUEST__INIT;
 	m.done = done;
-	uint8_t *rep;
-	size_t len;
-	int rc = ask(io, OTK_REQ_SETUP_DONE, &m.base, &rep, &len, result);
-	free(rep);
-	return rc;
+	return ask(io, OTK_REQ_SETUP_DONE, &m.base, NULL, NULL, result);
 }
 
 int otk_usb_firmware_update(struct otk_usb_io *io, const uint8_t *data, size_t len,
@@ -122,21 +124,15 @@ int otk_usb_firmware_update(struct otk_usb_io *io, const uint8_t *data, size_t l
 	Particle__Ctrl__StartFirmwareUpdateRequest start =
 		PARTICLE__CTRL__START_FIRMWARE_UPDATE_REQUEST__INIT;
 	start.size = (uint32_t)len;
-	uint8_t *rep;
-	size_t rl;
+	ProtobufCMessage *msg;
 	*step = "start";
-	int rc = ask(io, OTK_REQ_START_FIRMWARE_UPDATE, &start.base, &rep, &rl, result);
-	if (rc < 0 || *result) {
-		free(rep);
+	int rc = ask(io, OTK_REQ_START_FIRMWARE_UPDATE, &start.base,
+		     &particle__ctrl__start_firmware_update_reply__descriptor, &msg, result);
+	if (rc < 0 || *result)
 		return rc;
-	}
-	Particle__Ctrl__StartFirmwareUpdateReply *sr =
-		particle__ctrl__start_firmware_update_reply__unpack(NULL, rl, rep);
-	free(rep);
-	if (!sr)
-		return OTK_EINVAL;
+	const Particle__Ctrl__StartFirmwareUpdateReply *sr = (const void *)msg;
 	size_t chunk = sr->chunk_size ? sr->chunk_size : 1024;
-	particle__ctrl__start_firmware_update_reply__free_unpacked(sr, NULL);
+	protobuf_c_message_free_unpacked(msg, NULL);
 	if (chunk > 4096)
 		chunk = 4096;
 	*step = "data";
@@ -146,8 +142,7 @@ int otk_usb_firmware_update(struct otk_usb_io *io, const uint8_t *data, size_t l
 			PARTICLE__CTRL__FIRMWARE_UPDATE_DATA_REQUEST__INIT;
 		d.data.data = (uint8_t *)(uintptr_t)(data + off);
 		d.data.len = k;
-		rc = ask(io, OTK_REQ_FIRMWARE_UPDATE_DATA, &d.base, &rep, &rl, result);
-		free(rep);
+		rc = ask(io, OTK_REQ_FIRMWARE_UPDATE_DATA, &d.base, NULL, NULL, result);
 		if (rc < 0 || *result)
 			return rc;
 		off += k;
@@ -158,9 +153,7 @@ int otk_usb_firmware_update(struct otk_usb_io *io, const uint8_t *data, size_t l
 		PARTICLE__CTRL__FINISH_FIRMWARE_UPDATE_REQUEST__INIT;
 	fin.validate_only = false;
 	*step = "finish";
-	rc = ask(io, OTK_REQ_FINISH_FIRMWARE_UPDATE, &fin.base, &rep, &rl, result);
-	free(rep);
-	return rc;
+	return ask(io, OTK_REQ_FINISH_FIRMWARE_UPDATE, &fin.base, NULL, NULL, result);
 }
 
 #else

@@ -231,25 +231,55 @@ static void exchange(struct pair *p)
 	q_clear(&p->ss.out);
 }
 
+/*
+ * A whole session in mode over a link that drops the datagrams in drop's
+ * bits, duplicates and reverses as told: the handshake completes and data
+ * flows both ways.  Returns how many times the server looked a key up.
+ */
+static int full_session(enum otk_dtls_mode mode, uint64_t drop, bool dup, bool reverse)
+{
+	struct pair *p = pair_new(mode);
+	handshake(p, drop, dup, reverse);
+	assert_established(p);
+	exchange(p);
+	int lookups = p->lookups;
+	pair_free(p);
+	return lookups;
+}
+
+/* A pair whose client has sent its ClientHello (queued in cs.out). */
+static struct pair *pair_started(enum otk_dtls_mode mode)
+{
+	struct pair *p = pair_new(mode);
+	p->cli = otk_dtls_client_new(&p->ccfg);
+	otk_dtls_start(p->cli, p->now, &p->cio);
+	return p;
+}
+
+/*
+ * A Particle-mode pair run up to the client's flight 5 (Certificate,
+ * ClientKeyExchange, ...), which waits in cs.out; its first datagram is
+ * copied into d for the caller to spoil.
+ */
+static struct pair *pair_at_flight5(uint8_t d[1500])
+{
+	struct pair *p = pair_started(OTK_DTLS_PARTICLE);
+	run(p, 0, false, false, 4);
+	assert_true(p->cs.out.count >= 1);
+	memcpy(d, p->cs.out.d[0], p->cs.out.n[0]);
+	return p;
+}
+
 static void test_handshake_particle(void **state)
 {
 	(void)state;
-	struct pair *p = pair_new(OTK_DTLS_PARTICLE);
-	handshake(p, 0, false, false);
-	assert_established(p);
-	assert_int_equal(p->lookups, 1);
-	exchange(p);
-	pair_free(p);
+	assert_int_equal(full_session(OTK_DTLS_PARTICLE, 0, false, false), 1);
 }
 
 static void test_handshake_rfc7250(void **state)
 {
 	(void)state;
-	struct pair *p = pair_new(OTK_DTLS_RFC7250);
-	handshake(p, 0, false, false);
-	assert_established(p);
-	exchange(p);
-	pair_free(p);
+	full_session(OTK_DTLS_RFC7250, 0, false, false);
 }
 
 /* A Particle-mode client never reads a Certificate: against a standard server it fails. */
@@ -297,32 +327,17 @@ static void test_unknown_device_key(void **state)
 static void test_loss_dup_reorder(void **state)
 {
 	(void)state;
-	for (int k = 0; k < 12; k++) {
-		struct pair *p = pair_new(OTK_DTLS_PARTICLE);
-		handshake(p, 1ull << k, false, false);
-		assert_established(p);
-		exchange(p);
-		pair_free(p);
-	}
-	struct pair *p = pair_new(OTK_DTLS_PARTICLE);
-	handshake(p, 0x5, true, false);
-	assert_established(p);
-	exchange(p);
-	pair_free(p);
-	p = pair_new(OTK_DTLS_PARTICLE);
-	handshake(p, 0, true, true);
-	assert_established(p);
-	exchange(p);
-	pair_free(p);
+	for (int k = 0; k < 12; k++)
+		full_session(OTK_DTLS_PARTICLE, 1ull << k, false, false);
+	full_session(OTK_DTLS_PARTICLE, 0x5, true, false);
+	full_session(OTK_DTLS_PARTICLE, 0, true, true);
 }
 
 /* The first ClientHello gets a HelloVerifyRequest and no state; a forged cookie the same. */
 static void test_cookie(void **state)
 {
 	(void)state;
-	struct pair *p = pair_new(OTK_DTLS_PARTICLE);
-	p->cli = otk_dtls_client_new(&p->ccfg);
-	otk_dtls_start(p->cli, p->now, &p->cio);
+	struct pair *p = pair_started(OTK_DTLS_PARTICLE);
 	assert_int_equal(p->cs.out.count, 1);
 	uint8_t reply[256];
 	size_t rl;
@@ -353,9 +368,7 @@ static void test_cookie(void **state)
 static void test_profile_refusals(void **state)
 {
 	(void)state;
-	struct pair *p = pair_new(OTK_DTLS_PARTICLE);
-	p->cli = otk_dtls_client_new(&p->ccfg);
-	otk_dtls_start(p->cli, p->now, &p->cio);
+	struct pair *p = pair_started(OTK_DTLS_PARTICLE);
 	uint8_t hello[512];
 	size_t hl = p->cs.out.n[0];
 	memcpy(hello, p->cs.out.d[0], hl);
@@ -475,10 +488,7 @@ static void test_forged_records(void **state)
 static void test_handshake_state_machine(void **state)
 {
 	(void)state;
-	/* a Finished before anything else */
-	struct pair *p = pair_new(OTK_DTLS_PARTICLE);
-	p->cli = otk_dtls_client_new(&p->ccfg);
-	otk_dtls_start(p->cli, p->now, &p->cio);
+	struct pair *p = pair_started(OTK_DTLS_PARTICLE);
 	run(p, 0, false, false, 3); /* hello, verify request, hello with cookie: flight 4 queued */
 	assert_non_null(p->srv);
 	assert_true(p->ss.out.count >= 1);
@@ -495,13 +505,8 @@ static void test_handshake_state_machine(void **state)
 	pair_free(p);
 
 	/* the server gets ClientKeyExchange before Certificate */
-	p = pair_new(OTK_DTLS_PARTICLE);
-	p->cli = otk_dtls_client_new(&p->ccfg);
-	otk_dtls_start(p->cli, p->now, &p->cio);
-	run(p, 0, false, false, 4); /* up to flight 5 queued at the client */
-	assert_true(p->cs.out.count >= 1);
+	p = pair_at_flight5(d);
 	/* rewrite the first handshake message type of flight 5 (Certificate) to CKE */
-	memcpy(d, p->cs.out.d[0], p->cs.out.n[0]);
 	assert_int_equal(d[13], 11);
 	d[13] = 16;
 	otk_dtls_input(p->srv, d, p->cs.out.n[0], p->now, &p->sio);
@@ -510,11 +515,7 @@ static void test_handshake_state_machine(void **state)
 	pair_free(p);
 
 	/* a ClientKeyExchange point off the curve (invalid-curve attack): illegal_parameter */
-	p = pair_new(OTK_DTLS_PARTICLE);
-	p->cli = otk_dtls_client_new(&p->ccfg);
-	otk_dtls_start(p->cli, p->now, &p->cio);
-	run(p, 0, false, false, 4);
-	memcpy(d, p->cs.out.d[0], p->cs.out.n[0]);
+	p = pair_at_flight5(d);
 	size_t r2 = 13 + (size_t)(d[11] << 8 | d[12]);
 	assert_int_equal(d[r2 + 13], 16);
 	assert_int_equal(d[r2 + 13 + 12], 65);
@@ -525,11 +526,7 @@ static void test_handshake_state_machine(void **state)
 	pair_free(p);
 
 	/* a client key that is not a P-256 SubjectPublicKeyInfo: bad_certificate */
-	p = pair_new(OTK_DTLS_PARTICLE);
-	p->cli = otk_dtls_client_new(&p->ccfg);
-	otk_dtls_start(p->cli, p->now, &p->cio);
-	run(p, 0, false, false, 4);
-	memcpy(d, p->cs.out.d[0], p->cs.out.n[0]);
+	p = pair_at_flight5(d);
 	assert_int_equal(d[13], 11);
 	d[13 + 12 + 3 + 20] ^= 0x01; /* inside the curve OID */
 	otk_dtls_input(p->srv, d, p->cs.out.n[0], p->now, &p->sio);
