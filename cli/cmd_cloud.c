@@ -315,6 +315,51 @@ static int cmd_token_current(int argc, char **argv)
 	return st;
 }
 
+static void print_token_row(const json_t *t)
+{
+	char id[32], client[64], made[40], until[40];
+	printf("%-6s %-20s %-24s %-24s %s%s\n", cloud_str(t, "id", id, sizeof id),
+	       cli_shown(cloud_str(t, "client", client, sizeof client)),
+	       cloud_str(t, "created_at", made, sizeof made),
+	       json_is_null(json_object_get(t, "expires_at")) ? "never"
+		: cloud_str(t, "expires_at", until, sizeof until),
+	       json_object_get(t, "product_id") ? "product API user" : "user",
+	       json_is_true(json_object_get(t, "current")) ? " (this one)" : "");
+}
+
+static int cmd_token_list(int argc, char **argv)
+{
+	static const struct option opts[] = { CLOUD_OPTIONS, { NULL, 0, NULL, 0 } };
+	struct cloud c = { .command = "token list" };
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (!cloud_option(&c, o))
+			return cli_bad_usage("token list", argv);
+	if (optind != argc)
+		return cli_usage_error("token list", "token list: unexpected argument '%s'",
+				       argv[optind]);
+	struct otk_http_response res;
+	int st = 1;
+	if (cloud_connect(&c, true) &&
+	    cloud_call(&c, "token list", "GET", "/v1/access_tokens", NULL, &res)) {
+		if (c.json) {
+			cloud_print_json(res.json);
+		} else {
+			printf("%-6s %-20s %-24s %-24s %s\n", "ID", "CLIENT", "CREATED", "EXPIRES",
+			       "KIND");
+			size_t i;
+			json_t *t;
+			json_array_foreach(res.json, i, t)
+				print_token_row(t);
+		}
+		otk_http_response_free(&res);
+		st = 0;
+	}
+	cloud_close(&c);
+	return st;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = { CLOUD_OPTIONS, { NULL, 0, NULL, 0 } };
@@ -626,12 +671,23 @@ const struct cli_command cli_cloud_commands[] = {
 	  "Usage: otakit token current [OPTIONS]\n"
 	  "\n"
 	  "Shows what the server knows of the token in use (GET\n"
-	  "/v1/access_tokens/current).  (otakitd has no endpoint listing all of a\n"
-	  "user's tokens; Particle deprecated theirs.)\n"
+	  "/v1/access_tokens/current); `otakit token list` shows all of the user's.\n"
 	  "\n"
 	  "Options:\n" CLOUD_OPTIONS_HELP
 	  "\nExample:\n  otakit token current --json\n",
 	  cmd_token_current },
+	{ "token list", "list the user's tokens (never their secrets)",
+	  "Usage: otakit token list [OPTIONS]\n"
+	  "\n"
+	  "Lists the tokens of the logged-in user (GET /v1/access_tokens, otakitd):\n"
+	  "id, client, when made, when it expires, whether it is the user's or a\n"
+	  "product API user's, and which one is in use.  The server keeps only a\n"
+	  "hash of each token, so their text is never shown; revoke one by its text\n"
+	  "(otakit token revoke) or log out.  Only a user's own token may list.\n"
+	  "\n"
+	  "Options:\n" CLOUD_OPTIONS_HELP
+	  "\nExamples:\n  otakit token list\n  otakit token list --json\n",
+	  cmd_token_list },
 	{ "list", "list your devices",
 	  "Usage: otakit list [OPTIONS]\n"
 	  "\n"

@@ -237,6 +237,14 @@ bool cli_releases_load(struct cli_releases *r, const char *catalog, uint16_t pla
 	return true;
 }
 
+static bool releases_have(const struct cli_releases *r, const char *version)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->rel[i].version, version) == 0)
+			return true;
+	return false;
+}
+
 /* --- carrying out the plan ------------------------------------------------ */
 
 static void progress(void *ctx, size_t done, size_t total)
@@ -378,6 +386,17 @@ int cli_flash_run(const struct cli_flash_args *a, struct cli_inputs *in)
 	struct otk_flash_plan plan = { 0 };
 	if (!inst || !held || !cli_releases_load(&rel, a->catalog, info.platform))
 		goto out;
+	if (a->target && !releases_have(&rel, a->target)) {
+		/* the cloud's catalog fills the host's, which the plan then reads */
+		int got = cli_dos_fetch(a->catalog, info.platform, a->target);
+		if (got < 0)
+			goto out_rel;
+		if (got > 0) {
+			cli_releases_free(&rel);
+			if (!cli_releases_load(&rel, a->catalog, info.platform))
+				goto out;
+		}
+	}
 	struct otk_flash_device d = { info.platform, info.dfu, inst, nmods, held, nassets };
 	struct otk_flash_opts o = { a->target, a->radio_ncp, a->device_os_only, rel.rel, rel.n };
 	if (otk_flash_plan_make(in->f, in->n, &d, &o, &plan, err, sizeof err) < 0) {
@@ -483,15 +502,26 @@ const struct cli_command cli_flash_commands[] = {
 	  "CLI's order: dependencies first; bootloader and NCP by control requests,\n"
 	  "system and user parts by DFU, then the bundle's assets (those the device\n"
 	  "already holds are skipped).  Device OS comes from the catalog (otakit\n"
-	  "device-os) when --target names it or the application needs a newer one.\n"
-	  "Radio stack and NCP modules are written only with --radio-ncp.\n",
+	  "device-os) when --target names it or the application needs a newer one;\n"
+	  "a --target release the catalog lacks is fetched from the logged-in cloud's\n"
+	  "catalog (otakitd), checked, and kept in the host catalog.\n"
+	  "Radio stack and NCP modules are written only with --radio-ncp.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  otakit flash --local app.bin\n"
+	  "  otakit flash --local bundle.zip --target 5.6.0\n",
 	  cmd_flash },
 	{ "update", "flash a Device OS release from the catalog over USB",
 	  "Usage: otakit update [--target VERSION] [--device ID] [--catalog DIR]\n"
 	  "\n"
 	  "Write that Device OS release (default: the newest in the catalog for the\n"
 	  "device's platform), bootloader first, without a user part; upgrades and\n"
-	  "downgrades alike.\n",
+	  "downgrades alike.  A --target release the catalog lacks is fetched from the\n"
+	  "logged-in cloud's catalog (otakitd), checked, and kept in the host catalog.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  otakit update --target 5.6.0\n"
+	  "  otakit update --device 0123456789abcdef01234567 --catalog ./device-os\n",
 	  cli_update_command },
 };
 const size_t cli_flash_command_count = sizeof cli_flash_commands / sizeof cli_flash_commands[0];

@@ -32,6 +32,15 @@ struct cli_releases {
 bool cli_releases_load(struct cli_releases *r, const char *catalog, uint16_t platform);
 void cli_releases_free(struct cli_releases *r);
 
+/*
+ * Fetches Device OS version for platform from the logged-in profile's cloud
+ * catalog (otakitd) into the host catalog (catalog NULL: the default),
+ * every module checked against the listing (size, SHA-256) and itself (CRC,
+ * platform).  Prints what it does and its errors (cmd_device_os.c).  1:
+ * fetched; 0: not logged in, nothing tried; -1: failed.
+ */
+int cli_dos_fetch(const char *catalog, uint16_t platform, const char *version);
+
 /* Open the device, plan, carry the plan out; the exit status. */
 int cli_flash_run(const struct cli_flash_args *a, struct cli_inputs *in);
 

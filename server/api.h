@@ -121,6 +121,7 @@ typedef enum MHD_Result (*otkd_handler)(struct otkd_req *r);
 /* Handlers (api_*.c). */
 enum MHD_Result otkd_api_oauth_token(struct otkd_req *r);
 enum MHD_Result otkd_api_token_current(struct otkd_req *r);
+enum MHD_Result otkd_api_tokens_list(struct otkd_req *r);
 enum MHD_Result otkd_api_token_delete_current(struct otkd_req *r);
 enum MHD_Result otkd_api_token_delete(struct otkd_req *r);
 enum MHD_Result otkd_api_user(struct otkd_req *r);
@@ -151,6 +152,8 @@ enum MHD_Result otkd_api_group_delete(struct otkd_req *r);
 
 enum MHD_Result otkd_api_dos_version(struct otkd_req *r);
 enum MHD_Result otkd_api_dos_file(struct otkd_req *r);
+enum MHD_Result otkd_api_dos_list(struct otkd_req *r);
+enum MHD_Result otkd_api_dos_upload(struct otkd_req *r);
 enum MHD_Result otkd_api_events_stream(struct otkd_req *r);
 enum MHD_Result otkd_api_events_publish(struct otkd_req *r);
 

@@ -123,6 +123,38 @@ enum MHD_Result otkd_api_token_current(struct otkd_req *r)
 	return otkd_reply_json(r, 200, o);
 }
 
+/* GET /v1/access_tokens: the tokens of the token's user (a user's own token
+ * only, routes.c), never their text: the store has only its hash.  Beyond
+ * Particle's (deprecated) list: id, scopes, product_id, current. */
+enum MHD_Result otkd_api_tokens_list(struct otkd_req *r)
+{
+	struct otkd_store *st = r->srv->store;
+	struct otkd_token *t;
+	size_t n;
+	int rc = st->ops->token_list(st, r->token.user_id, &t, &n);
+	if (rc < 0) {
+		free(t);
+		return otkd_reply_store_error(r, rc);
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		char made[32], until[32];
+		json_t *o = json_pack("{s:I,s:s,s:o,s:s,s:b}", "id", (json_int_t)t[i].id, "client",
+				      t[i].client, "scopes", scope_list(t[i].scopes), "created_at",
+				      otkd_iso_time(t[i].created_at, made), "current",
+				      t[i].id == r->token.id);
+		if (o)
+			json_object_set_new(o, "expires_at", t[i].expires_at ?
+					    json_string(otkd_iso_time(t[i].expires_at, until)) :
+					    json_null());
+		if (o && t[i].product_id)
+			json_object_set_new(o, "product_id", json_integer(t[i].product_id));
+		json_array_append_new(arr, o);
+	}
+	free(t);
+	return otkd_reply_json(r, 200, arr);
+}
+
 enum MHD_Result otkd_api_token_delete_current(struct otkd_req *r)
 {
 	struct otkd_store *st = r->srv->store;

@@ -2,7 +2,7 @@
  * otakitd: the self-hosted cloud's control plane.
  *
  *   otakitd --data DIR [--listen ADDR:PORT] [options]   serve the API
- *   otakitd user add NAME --data DIR                   add an account (password on stdin)
+ *   otakitd user add NAME [--admin] --data DIR         add an account (password on stdin)
  *   otakitd check --data DIR                           check the database
  *
  * Exit status: 0 ok, 1 failure, 2 bad usage.
@@ -32,7 +32,8 @@ static const char usage_text[] =
 	"Usage: otakitd --data DIR [--listen ADDR:PORT] [options]\n"
 	"       otakitd user add NAME --data DIR    (password read from stdin)\n"
 	"       otakitd check --data DIR\n"
-	"       otakitd device-os import VERSION FILE... --data DIR   add a release's modules\n"
+	"       otakitd user add NAME --admin --data DIR   an administrator (may upload Device OS)\n"
+	"       otakitd device-os import VERSION FILE|ZIP... --data DIR   add a release's modules\n"
 	"       otakitd routes                      print the route table (JSON lines)\n"
 	"\n"
 	"Options:\n"
@@ -83,7 +84,7 @@ static struct otkd_store *open_store(const char *dir, unsigned conns)
 	return st;
 }
 
-static int cmd_user_add(const char *name, const char *dir)
+static int cmd_user_add(const char *name, const char *dir, bool admin)
 {
 	if (!*name || strlen(name) >= OTKD_NAME_MAX) {
 		fprintf(stderr, "otakitd: user name must be 1 to %d bytes\n", OTKD_NAME_MAX - 1);
@@ -104,7 +105,7 @@ static int cmd_user_add(const char *name, const char *dir)
 	struct otkd_store *st = open_store(dir, 1);
 	if (!st)
 		return 1;
-	struct otkd_user u = { 0 };
+	struct otkd_user u = { .admin = admin };
 	snprintf(u.username, sizeof u.username, "%s", name);
 	int rc = otkd_password_hash(pw, u.password_hash);
 	explicit_bzero(pw, sizeof pw);
@@ -119,7 +120,7 @@ static int cmd_user_add(const char *name, const char *dir)
 		fprintf(stderr, "otakitd: cannot add user %s: %s\n", name, otk_strerror(rc));
 		return 1;
 	}
-	printf("user %s added (id %lld)\n", name, (long long)u.id);
+	printf("user %s added (id %lld%s)\n", name, (long long)u.id, admin ? ", administrator" : "");
 	return 0;
 }
 
@@ -129,13 +130,15 @@ static int cmd_dos_import(const char *dir, const char *version, char *const *fil
 	if (!st)
 		return 1;
 	char err[1024];
-	int rc = otkd_dos_import_files(st, dir, version, files, n, err, sizeof err);
+	size_t imported = 0;
+	int rc = otkd_dos_import_files(st, dir, version, files, n, &imported, err, sizeof err);
 	st->ops->close(st);
 	if (rc < 0) {
 		fprintf(stderr, "otakitd: %s\n", err);
 		return 1;
 	}
-	printf("Device OS %s: %zu module%s imported\n", version, n, n == 1 ? "" : "s");
+	printf("Device OS %s: %zu module%s imported\n", version, imported,
+	       imported == 1 ? "" : "s");
 	return 0;
 }
 
@@ -173,11 +176,12 @@ static int cmd_routes(void)
 {
 	for (size_t i = 0; i < otkd_route_count; i++) {
 		const struct otkd_route *r = &otkd_routes[i];
-		json_t *o = json_pack("{s:s,s:s,s:s?,s:b,s:b,s:b}", "method", r->method, "path",
+		json_t *o = json_pack("{s:s,s:s,s:s?,s:b,s:b,s:b,s:b}", "method", r->method, "path",
 				      r->pattern, "scope", r->scope, "product",
 				      (r->flags & OTKD_ROUTE_PRODUCT) != 0, "public",
 				      (r->flags & OTKD_ROUTE_PUBLIC) != 0, "user_only",
-				      (r->flags & OTKD_ROUTE_USER_ONLY) != 0);
+				      (r->flags & OTKD_ROUTE_USER_ONLY) != 0, "admin",
+				      (r->flags & OTKD_ROUTE_ADMIN) != 0);
 		char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		if (!line)
@@ -277,7 +281,7 @@ static bool parse_size(const char *s, size_t *out)
 int main(int argc, char **argv)
 {
 	enum { O_DATA = 256, O_LISTEN, O_CERT, O_KEY, O_THREADS, O_MAXUP, O_TIMEOUT, O_PORTFILE,
-	       O_LOG, O_REQTIME, O_UDP, O_UDP_PORTFILE, O_SERVER_KEY, O_UDP_MODE };
+	       O_LOG, O_REQTIME, O_UDP, O_UDP_PORTFILE, O_SERVER_KEY, O_UDP_MODE, O_ADMIN };
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, O_DATA },
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -293,9 +297,11 @@ int main(int argc, char **argv)
 		{ "udp-port-file", required_argument, NULL, O_UDP_PORTFILE },
 		{ "server-key", required_argument, NULL, O_SERVER_KEY },
 		{ "udp-mode", required_argument, NULL, O_UDP_MODE },
+		{ "admin", no_argument, NULL, O_ADMIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool admin = false;
 	struct otkd_config cfg = {
 		.listen = "127.0.0.1:8080",
 		.max_body = 64 * 1024,
@@ -354,6 +360,7 @@ int main(int argc, char **argv)
 				return usage("--request-timeout must be 1 to 86400 seconds");
 			cfg.request_time_s = (unsigned)n;
 			break;
+		case O_ADMIN: admin = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return usage(NULL);
 		}
@@ -368,7 +375,9 @@ int main(int argc, char **argv)
 	}
 	int rest = argc - optind;
 	if (rest == 3 && strcmp(argv[optind], "user") == 0 && strcmp(argv[optind + 1], "add") == 0)
-		return cmd_user_add(argv[optind + 2], cfg.data_dir);
+		return cmd_user_add(argv[optind + 2], cfg.data_dir, admin);
+	if (admin)
+		return usage("--admin goes with user add");
 	if (rest >= 4 && strcmp(argv[optind], "device-os") == 0 &&
 	    strcmp(argv[optind + 1], "import") == 0)
 		return cmd_dos_import(cfg.data_dir, argv[optind + 2], argv + optind + 3,

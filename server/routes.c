@@ -3,7 +3,8 @@
  * route here, and before its handler runs, authorize() checks the token,
  * the route's scope and, for /v1/products/:product/..., that the token may
  * act on that product (the user is a member, and a product-bound token is
- * bound to it).  Handlers never check these themselves.
+ * bound to it), and for routes that change what all users share, that the
+ * token is an administrator's own.  Handlers never check these themselves.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
  * every route with a foreign and an under-scoped token. */
 const struct otkd_route otkd_routes[] = {
 	R("POST", "/oauth/token", NULL, OTKD_ROUTE_PUBLIC, otkd_api_oauth_token),
+	R("GET", "/v1/access_tokens", NULL, OTKD_ROUTE_USER_ONLY, otkd_api_tokens_list),
 	R("GET", "/v1/access_tokens/current", NULL, 0, otkd_api_token_current),
 	R("DELETE", "/v1/access_tokens/current", NULL, 0, otkd_api_token_delete_current),
 	R("DELETE", "/v1/access_tokens/:token", NULL, OTKD_ROUTE_PUBLIC, otkd_api_token_delete),
@@ -38,6 +40,8 @@ const struct otkd_route otkd_routes[] = {
 	R("PUT", "/v1/devices/:device", "devices:update", 0, otkd_api_device_update),
 	R("DELETE", "/v1/devices/:device", "devices:remove", 0, otkd_api_device_unclaim),
 	R("POST", "/v1/provisioning/:device", "devices:update", 0, otkd_api_provision),
+	R("GET", "/v1/device-os/versions", NULL, 0, otkd_api_dos_list),
+	R("POST", "/v1/device-os/versions", NULL, OTKD_ROUTE_ADMIN, otkd_api_dos_upload),
 	R("GET", "/v1/device-os/versions/:version", NULL, 0, otkd_api_dos_version),
 	R("GET", "/v1/device-os/files/:version/:platform/:file", NULL, OTKD_ROUTE_PUBLIC,
 	  otkd_api_dos_file),
@@ -178,6 +182,16 @@ static enum MHD_Result authorize(struct otkd_req *r, const struct otkd_route *rt
 		return otkd_reply_error(r, 403, "access token lacks the scope %s", rt->scope);
 	if ((rt->flags & OTKD_ROUTE_USER_ONLY) && strcmp(r->token.scopes, "*") != 0)
 		return otkd_reply_error(r, 403, "this call needs a user's own token");
+	if (rt->flags & OTKD_ROUTE_ADMIN) {
+		/* what every user shares: an administrator's own token only */
+		struct otkd_user u;
+		rc = st->ops->user_by_id(st, r->token.user_id, &u);
+		if (rc < 0 && rc != OTK_ENOTFOUND)
+			return otkd_reply_store_error(r, rc);
+		if (rc == OTK_ENOTFOUND || !u.admin || r->token.product_id ||
+		    strcmp(r->token.scopes, "*") != 0)
+			return otkd_reply_error(r, 403, "this call is for otakitd's administrators");
+	}
 	if (rt->flags & OTKD_ROUTE_PRODUCT) {
 		rc = find_product(st, r->args[0], &r->product);
 		if (rc == OTK_ENOTFOUND)

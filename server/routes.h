@@ -10,6 +10,7 @@ enum otkd_route_flags {
 	OTKD_ROUTE_PUBLIC = 1u << 0,    /* no token (the handler checks its own credentials) */
 	OTKD_ROUTE_PRODUCT = 1u << 1,   /* first capture is a product id or slug */
 	OTKD_ROUTE_USER_ONLY = 1u << 2, /* a user's own token, not an API user's */
+	OTKD_ROUTE_ADMIN = 1u << 3,     /* an administrator's own token (otakitd user add --admin) */
 };
 
 struct otkd_route {

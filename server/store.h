@@ -34,6 +34,7 @@ struct otkd_user {
 	char username[OTKD_NAME_MAX];
 	char password_hash[128];   /* libsodium crypto_pwhash_str() output */
 	int64_t created_at;
+	bool admin;                /* may change what all users share (Device OS catalog) */
 };
 
 struct otkd_token {
@@ -125,6 +126,15 @@ struct otkd_dos_module {
 	uint32_t crc;
 	uint64_t size;
 	char sha256[OTKD_HASH_HEX];
+};
+
+/* One release of the Device OS catalog for one platform, summed up. */
+struct otkd_dos_release {
+	char version[32];
+	uint32_t internal_version;
+	uint16_t platform_id;
+	unsigned modules;
+	uint64_t size;             /* of all its module files */
 };
 
 /* Firmware queued for one device. */
@@ -280,6 +290,13 @@ struct otkd_store_ops {
 	int (*firmware_release)(struct otkd_store *s, int64_t product_id,
 				const struct otkd_release *r);
 
+	/* The releases in the Device OS catalog, of one platform (0: all), by
+	 * platform and then internal version. */
+	int (*dos_releases)(struct otkd_store *s, uint16_t platform_id,
+			    struct otkd_dos_release **out, size_t *n);
+	/* The tokens of user_id (their hashes, never their text), oldest first. */
+	int (*token_list)(struct otkd_store *s, int64_t user_id, struct otkd_token **out,
+			  size_t *n);
 	/* --- the update planner (planner.c) --- */
 	/* The oldest undelivered file queued for a device by PUT
 	 * /v1/devices/:id, with its assets (malloc'd, may be NULL when none);

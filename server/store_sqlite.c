@@ -190,6 +190,26 @@ static void *grow(void **arr, size_t *n, size_t size)
 	return e;
 }
 
+/* Steps every row of st (NULL: a failed prepare) into a growing array
+ * (*out, *n), each element zeroed and then filled by row, and finalizes st.
+ * *out is the caller's to free, also when this fails part way. */
+static int list_rows(sqlite3_stmt *st, void **out, size_t *n, size_t size,
+		     void (*row)(sqlite3_stmt *, void *))
+{
+	int rc = st ? OTK_OK : OTK_EIO;
+	*out = NULL;
+	*n = 0;
+	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
+		void *e = grow(out, n, size);
+		if (!e)
+			rc = OTK_ENOMEM;
+		else
+			row(st, e);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* --- migrations ---------------------------------------------------------- */
 
 static int migrate(sqlite3 *db, char *msg, size_t msglen)
@@ -280,8 +300,9 @@ static int sq_user_add(struct otkd_store *s, struct otkd_user *u)
 {
 	sqlite3 *db = acquire(s);
 	u->created_at = now();
-	int rc = exec_(db, NULL, "INSERT INTO users(username, password_hash, created_at) VALUES(?,?,?)",
-		       "ssi", u->username, u->password_hash, u->created_at);
+	int rc = exec_(db, NULL, "INSERT INTO users(username, password_hash, created_at, admin) "
+		       "VALUES(?,?,?,?)", "ssii", u->username, u->password_hash, u->created_at,
+		       (int64_t)u->admin);
 	if (rc == OTK_OK)
 		u->id = sqlite3_last_insert_rowid(db);
 	release(s, db);
@@ -299,6 +320,7 @@ static int user_row(struct otkd_store *s, const char *sql, const char *fmt, cons
 		col_text(st, 1, u->username, sizeof u->username);
 		col_text(st, 2, u->password_hash, sizeof u->password_hash);
 		u->created_at = sqlite3_column_int64(st, 3);
+		u->admin = sqlite3_column_int(st, 4);
 	}
 	sqlite3_finalize(st);
 	release(s, db);
@@ -307,14 +329,14 @@ static int user_row(struct otkd_store *s, const char *sql, const char *fmt, cons
 
 static int sq_user_by_name(struct otkd_store *s, const char *name, struct otkd_user *u)
 {
-	return user_row(s, "SELECT id, username, password_hash, created_at FROM users "
-			"WHERE username = ?", "s", name, 0, u);
+	return user_row(s, "SELECT id, username, password_hash, created_at, admin FROM "
+			"users WHERE username = ?", "s", name, 0, u);
 }
 
 static int sq_user_by_id(struct otkd_store *s, int64_t id, struct otkd_user *u)
 {
-	return user_row(s, "SELECT id, username, password_hash, created_at FROM users "
-			"WHERE id = ?", "i", NULL, id, u);
+	return user_row(s, "SELECT id, username, password_hash, created_at, admin FROM "
+			"users WHERE id = ?", "i", NULL, id, u);
 }
 
 static int sq_token_add(struct otkd_store *s, struct otkd_token *t)
@@ -361,8 +383,9 @@ static int sq_token_delete(struct otkd_store *s, const uint8_t hash[32])
 
 #define PRODUCT_COLS "id, slug, name, platform_id, description, created_at"
 
-static void product_from(sqlite3_stmt *st, struct otkd_product *p)
+static void product_from(sqlite3_stmt *st, void *elem)
 {
+	struct otkd_product *p = elem;
 	p->id = sqlite3_column_int64(st, 0);
 	col_text(st, 1, p->slug, sizeof p->slug);
 	col_text(st, 2, p->name, sizeof p->name);
@@ -436,17 +459,7 @@ static int sq_product_list(struct otkd_store *s, int64_t user_id, struct otkd_pr
 	sqlite3_stmt *st = prep(db, "SELECT p.id, p.slug, p.name, p.platform_id, p.description, "
 				"p.created_at FROM products p JOIN product_members m ON "
 				"m.product_id = p.id WHERE m.user_id = ? ORDER BY p.id", "i", user_id);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_product *p = grow((void **)out, n, sizeof **out);
-		if (!p)
-			rc = OTK_ENOMEM;
-		else
-			product_from(st, p);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, product_from);
 	release(s, db);
 	return rc;
 }
@@ -470,8 +483,9 @@ static int sq_member_check(struct otkd_store *s, int64_t product_id, int64_t use
 	"(SELECT group_concat(group_name, ',') FROM (SELECT group_name FROM device_groups g " \
 	"WHERE g.device_id = d.id ORDER BY group_name))"
 
-static void device_from(sqlite3_stmt *st, struct otkd_device *d)
+static void device_from(sqlite3_stmt *st, void *elem)
 {
+	struct otkd_device *d = elem;
 	col_text(st, 0, d->id, sizeof d->id);
 	col_text(st, 1, d->name, sizeof d->name);
 	d->platform_id = (uint16_t)sqlite3_column_int(st, 2);
@@ -577,15 +591,7 @@ static int sq_product_device_list(struct otkd_store *s, const struct otkd_device
 		st = prep(db, sql, "iissssssii", q->product_id, (int64_t)q->quarantined,
 			  q->device_id, q->device_id, q->name, q->name, q->group, q->group,
 			  (int64_t)q->per_page, (int64_t)(q->page - 1) * q->per_page);
-		rc = st ? OTK_OK : OTK_EIO;
-		while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-			struct otkd_device *d = grow((void **)out, n, sizeof **out);
-			if (!d)
-				rc = OTK_ENOMEM;
-			else
-				device_from(st, d);
-		}
-		sqlite3_finalize(st);
+		rc = list_rows(st, (void **)out, n, sizeof **out, device_from);
 	}
 	release(s, db);
 	return rc;
@@ -773,25 +779,16 @@ static int sq_device_list_owned(struct otkd_store *s, int64_t user_id, struct ot
 	sqlite3 *db = acquire(s);
 	sqlite3_stmt *st = prep(db, "SELECT " DEVICE_COLS " FROM devices d WHERE d.owner_id = ? "
 				"ORDER BY d.id", "i", user_id);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_device *d = grow((void **)out, n, sizeof **out);
-		if (!d)
-			rc = OTK_ENOMEM;
-		else
-			device_from(st, d);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, device_from);
 	release(s, db);
 	return rc;
 }
 
 /* --- groups --------------------------------------------------------------- */
 
-static void group_from(sqlite3_stmt *st, struct otkd_group *g)
+static void group_from(sqlite3_stmt *st, void *elem)
 {
+	struct otkd_group *g = elem;
 	g->product_id = sqlite3_column_int64(st, 0);
 	col_text(st, 1, g->name, sizeof g->name);
 	col_text(st, 2, g->color, sizeof g->color);
@@ -804,17 +801,7 @@ static int sq_group_list(struct otkd_store *s, int64_t product_id, struct otkd_g
 	sqlite3 *db = acquire(s);
 	sqlite3_stmt *st = prep(db, "SELECT product_id, name, color, description FROM "
 				"product_groups WHERE product_id = ? ORDER BY name", "i", product_id);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_group *g = grow((void **)out, n, sizeof **out);
-		if (!g)
-			rc = OTK_ENOMEM;
-		else
-			group_from(st, g);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, group_from);
 	release(s, db);
 	return rc;
 }
@@ -908,6 +895,31 @@ static int sq_dos_import(struct otkd_store *s, const struct otkd_dos_module *m, 
 	return rc;
 }
 
+static void dos_from(sqlite3_stmt *st, void *elem)
+{
+	struct otkd_dos_module *x = elem;
+	col_text(st, 0, x->version, sizeof x->version);
+	x->internal_version = (uint32_t)sqlite3_column_int64(st, 1);
+	x->platform_id = (uint16_t)sqlite3_column_int(st, 2);
+	col_text(st, 3, x->filename, sizeof x->filename);
+	x->function = (uint8_t)sqlite3_column_int(st, 4);
+	x->index = (uint8_t)sqlite3_column_int(st, 5);
+	x->module_version = (uint16_t)sqlite3_column_int(st, 6);
+	x->start = (uint32_t)sqlite3_column_int64(st, 7);
+	x->end = (uint32_t)sqlite3_column_int64(st, 8);
+	x->flags = (uint8_t)sqlite3_column_int(st, 9);
+	x->dep_function = (uint8_t)sqlite3_column_int(st, 10);
+	x->dep_index = (uint8_t)sqlite3_column_int(st, 11);
+	x->dep_version = (uint16_t)sqlite3_column_int(st, 12);
+	x->dep2_function = (uint8_t)sqlite3_column_int(st, 13);
+	x->dep2_index = (uint8_t)sqlite3_column_int(st, 14);
+	x->dep2_version = (uint16_t)sqlite3_column_int(st, 15);
+	x->prefix_offset = (uint32_t)sqlite3_column_int64(st, 16);
+	x->crc = (uint32_t)sqlite3_column_int64(st, 17);
+	x->size = (uint64_t)sqlite3_column_int64(st, 18);
+	col_text(st, 19, x->sha256, sizeof x->sha256);
+}
+
 static int sq_dos_get(struct otkd_store *s, uint16_t platform_id, const char *version,
 		      uint32_t internal_version, struct otkd_dos_module **out, size_t *n)
 {
@@ -930,35 +942,7 @@ static int sq_dos_get(struct otkd_store *s, uint16_t platform_id, const char *ve
 		st = prep(db, "SELECT " DOS_COLS " FROM device_os_modules WHERE platform_id = ? AND "
 			  "version = ? ORDER BY function, module_index, filename", "is",
 			  (int64_t)platform_id, which);
-		rc = st ? OTK_OK : OTK_EIO;
-		while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-			struct otkd_dos_module *x = grow((void **)out, n, sizeof **out);
-			if (!x) {
-				rc = OTK_ENOMEM;
-				break;
-			}
-			col_text(st, 0, x->version, sizeof x->version);
-			x->internal_version = (uint32_t)sqlite3_column_int64(st, 1);
-			x->platform_id = (uint16_t)sqlite3_column_int(st, 2);
-			col_text(st, 3, x->filename, sizeof x->filename);
-			x->function = (uint8_t)sqlite3_column_int(st, 4);
-			x->index = (uint8_t)sqlite3_column_int(st, 5);
-			x->module_version = (uint16_t)sqlite3_column_int(st, 6);
-			x->start = (uint32_t)sqlite3_column_int64(st, 7);
-			x->end = (uint32_t)sqlite3_column_int64(st, 8);
-			x->flags = (uint8_t)sqlite3_column_int(st, 9);
-			x->dep_function = (uint8_t)sqlite3_column_int(st, 10);
-			x->dep_index = (uint8_t)sqlite3_column_int(st, 11);
-			x->dep_version = (uint16_t)sqlite3_column_int(st, 12);
-			x->dep2_function = (uint8_t)sqlite3_column_int(st, 13);
-			x->dep2_index = (uint8_t)sqlite3_column_int(st, 14);
-			x->dep2_version = (uint16_t)sqlite3_column_int(st, 15);
-			x->prefix_offset = (uint32_t)sqlite3_column_int64(st, 16);
-			x->crc = (uint32_t)sqlite3_column_int64(st, 17);
-			x->size = (uint64_t)sqlite3_column_int64(st, 18);
-			col_text(st, 19, x->sha256, sizeof x->sha256);
-		}
-		sqlite3_finalize(st);
+		rc = list_rows(st, (void **)out, n, sizeof **out, dos_from);
 	}
 	release(s, db);
 	return rc;
@@ -974,8 +958,9 @@ static int sq_dos_get(struct otkd_store *s, uint16_t platform_id, const char *ve
 	"(SELECT count(*) FROM devices d WHERE d.product_id = f.product_id AND " \
 	"d.firmware_version = f.version)"
 
-static void firmware_from(sqlite3_stmt *st, struct otkd_firmware *f)
+static void firmware_from(sqlite3_stmt *st, void *elem)
 {
+	struct otkd_firmware *f = elem;
 	f->product_id = sqlite3_column_int64(st, 0);
 	f->version = (uint32_t)sqlite3_column_int64(st, 1);
 	col_text(st, 2, f->title, sizeof f->title);
@@ -1060,19 +1045,17 @@ static int sq_firmware_list(struct otkd_store *s, int64_t product_id, struct otk
 	sqlite3 *db = acquire(s);
 	sqlite3_stmt *st = prep(db, "SELECT " FIRMWARE_COLS " FROM firmware f WHERE "
 				"f.product_id = ? ORDER BY f.version DESC", "i", product_id);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_firmware *f = grow((void **)out, n, sizeof **out);
-		if (!f)
-			rc = OTK_ENOMEM;
-		else
-			firmware_from(st, f);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, firmware_from);
 	release(s, db);
 	return rc;
+}
+
+static void asset_from(sqlite3_stmt *st, void *elem)
+{
+	struct otkd_asset *a = elem;
+	col_text(st, 0, a->name, sizeof a->name);
+	col_text(st, 1, a->sha256, sizeof a->sha256);
+	a->size = (uint64_t)sqlite3_column_int64(st, 2);
 }
 
 static int sq_firmware_assets(struct otkd_store *s, int64_t product_id, uint32_t version,
@@ -1082,20 +1065,7 @@ static int sq_firmware_assets(struct otkd_store *s, int64_t product_id, uint32_t
 	sqlite3_stmt *st = prep(db, "SELECT name, sha256, size FROM firmware_assets WHERE "
 				"product_id = ? AND version = ? ORDER BY name", "ii", product_id,
 				(int64_t)version);
-	int rc = st ? OTK_OK : OTK_EIO;
-	*out = NULL;
-	*n = 0;
-	while (rc == OTK_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct otkd_asset *a = grow((void **)out, n, sizeof **out);
-		if (!a) {
-			rc = OTK_ENOMEM;
-			break;
-		}
-		col_text(st, 0, a->name, sizeof a->name);
-		col_text(st, 1, a->sha256, sizeof a->sha256);
-		a->size = (uint64_t)sqlite3_column_int64(st, 2);
-	}
-	sqlite3_finalize(st);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, asset_from);
 	release(s, db);
 	return rc;
 }
@@ -1173,6 +1143,55 @@ static int sq_firmware_release(struct otkd_store *s, int64_t product_id,
 	return rc;
 }
 
+static void dos_release_from(sqlite3_stmt *st, void *elem)
+{
+	struct otkd_dos_release *r = elem;
+	col_text(st, 0, r->version, sizeof r->version);
+	r->internal_version = (uint32_t)sqlite3_column_int64(st, 1);
+	r->platform_id = (uint16_t)sqlite3_column_int(st, 2);
+	r->modules = (unsigned)sqlite3_column_int(st, 3);
+	r->size = (uint64_t)sqlite3_column_int64(st, 4);
+}
+
+static int sq_dos_releases(struct otkd_store *s, uint16_t platform_id,
+			   struct otkd_dos_release **out, size_t *n)
+{
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT version, internal_version, platform_id, count(*), "
+				"sum(size) FROM device_os_modules WHERE ? = 0 OR platform_id = ? "
+				"GROUP BY platform_id, version, internal_version ORDER BY "
+				"platform_id, internal_version, version", "ii", (int64_t)platform_id,
+				(int64_t)platform_id);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, dos_release_from);
+	release(s, db);
+	return rc;
+}
+
+static void token_from(sqlite3_stmt *st, void *elem)
+{
+	struct otkd_token *t = elem;
+	t->id = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_bytes(st, 1) == (int)sizeof t->hash)
+		memcpy(t->hash, sqlite3_column_blob(st, 1), sizeof t->hash);
+	t->user_id = sqlite3_column_int64(st, 2);
+	t->product_id = sqlite3_column_int64(st, 3);
+	col_text(st, 4, t->scopes, sizeof t->scopes);
+	col_text(st, 5, t->client, sizeof t->client);
+	t->created_at = sqlite3_column_int64(st, 6);
+	t->expires_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_token_list(struct otkd_store *s, int64_t user_id, struct otkd_token **out,
+			 size_t *n)
+{
+	sqlite3 *db = acquire(s);
+	sqlite3_stmt *st = prep(db, "SELECT id, token_hash, user_id, product_id, scopes, client, "
+				"created_at, expires_at FROM tokens WHERE user_id = ? ORDER BY id",
+				"i", user_id);
+	int rc = list_rows(st, (void **)out, n, sizeof **out, token_from);
+	release(s, db);
+	return rc;
+}
 static int sq_device_flash_pending(struct otkd_store *s, const char *device_id,
 				   struct otkd_flash *f, struct otkd_asset **assets, size_t *n);
 static int sq_device_flash_delivered(struct otkd_store *s, int64_t flash_id);
@@ -1222,6 +1241,8 @@ static const struct otkd_store_ops sqlite_ops = {
 	.firmware_edit = sq_firmware_edit,
 	.firmware_delete = sq_firmware_delete,
 	.firmware_release = sq_firmware_release,
+	.dos_releases = sq_dos_releases,
+	.token_list = sq_token_list,
 	.device_flash_pending = sq_device_flash_pending,
 	.device_flash_delivered = sq_device_flash_delivered,
 	.dos_list = sq_dos_list,

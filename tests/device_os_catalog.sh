@@ -48,6 +48,14 @@ mkdir unknown && mk unknown/s.bin --platform argon --function system --index 1 -
 expect 1 "system part version 4242 is not a Device OS release" "$otakit" device-os import --catalog cat unknown
 printf 'not a zip' >junk.zip
 expect 1 "junk.zip: not a readable zip" "$otakit" device-os import --catalog cat junk.zip
+# a hostile release zip is refused as a bundle would be (the bundle reader)
+python3 -c 'import sys, zipfile
+with zipfile.ZipFile("slip.zip", "w") as z:
+    z.write(sys.argv[1], "../argon-system-part1@5.8.0.bin")
+with zipfile.ZipFile("dup.zip", "w") as z:
+    z.write(sys.argv[1], "a.bin"); z.write(sys.argv[1], "a.bin")' rel560/argon-system-part1@5.8.0.bin 2>/dev/null
+expect 1 "slip.zip: unsafe entry name '../argon-system-part1@5.8.0.bin'" "$otakit" device-os import --catalog cat slip.zip
+expect 1 "dup.zip: duplicate entry 'a.bin'" "$otakit" device-os import --catalog cat dup.zip
 if diff -r cat cat.before >/dev/null; then ok "catalog unchanged by refused imports"; else bad "catalog changed"; fi
 # a damaged release.json is named
 echo '{' >cat/argon/5.6.0/release.json

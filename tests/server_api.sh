@@ -277,6 +277,27 @@ if "$CLI" bundle fw3.bin --assets bigassets --save big.zip >/dev/null 2>&1; then
 else
 	bad "could not build the big-asset bundle"
 fi
+# Assets each within the single limit that together exceed the platform's
+# asset storage: refused by the total.  otakit bundle and binary-version-
+# reader's bundler both refuse to build such a bundle, so binary-version-
+# reader (the oracle, when ../shared is there) only adds the assets'
+# dependencies to the application and the zip is written here.
+O=$(source "$(dirname "$0")/lib/oracle.sh" >/dev/null 2>&1 && echo "$O")
+if [[ -n $O && -f $O/npm/bvr_oracle.js ]]; then
+	mkdir manyassets
+	for i in 1 2; do head -c 1000000 /dev/urandom >manyassets/part$i.bin; done
+	if timeout 120 "$O/node" "$O/npm/bvr_oracle.js" deps fw3.bin many-app.bin manyassets/part1.bin manyassets/part2.bin >/dev/null 2>&1 &&
+		python3 -c 'import zipfile
+with zipfile.ZipFile("many.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    z.write("many-app.bin", "many-app.bin")
+    for i in (1, 2): z.write(f"manyassets/part{i}.bin", f"assets/part{i}.bin")'; then
+		refuse "bundle: assets over the platform's total" many.zip 3 "many.zip: the assets need [0-9]+ bytes of asset storage, [0-9]+ available"
+	else
+		bad "binary-version-reader could not build the many-asset bundle"
+	fi
+else
+	echo "note: the oracle is absent, the bundle over the total is not tried"
+fi
 # Nothing of the refused uploads is kept.
 [[ $(blobs) == "$n0" ]] && ok "refusals store no file" || bad "refusals left blobs: $n0 -> $(blobs)"
 sqlite3 data/otakitd.db "SELECT count(*) FROM firmware" >fwcount1.txt

@@ -57,7 +57,10 @@ for s in "${SCOPES[@]}"; do
 done
 
 tested=0
-while IFS=$'\t' read -r method path scope product public; do
+# Routes that change what all users share take an administrator's own token.
+printf '%s\n' 'root-password' | "$D" user add root --admin --data data >/dev/null
+TR=$(od_token root root-password)
+while IFS=$'\t' read -r method path scope product public admin; do
 	url=${path//:product/1234}
 	url=${url//:device/$DEV}
 	url=${url//:version/1}
@@ -87,9 +90,18 @@ while IFS=$'\t' read -r method path scope product public; do
 		[[ $st == 403 ]] && has "$name: token without $scope 403" body.json "lacks the scope $scope" ||
 			bad "$name: token without $scope gave $st"
 	fi
-	# The owner gets through (answers past authorization are not 401/403);
-	# a token the route revokes is a throwaway.
+	if [[ $admin == True ]]; then
+		st=$(req "$method" "$url" "$TA" "${body[@]}")
+		[[ $st == 403 ]] && has "$name: a user who is no administrator 403" body.json "administrators" ||
+			bad "$name: non-administrator gave $st"
+		st=$(req "$method" "$url" "$TBAPI" "${body[@]}")
+		[[ $st == 403 ]] && ok "$name: an API user 403" || bad "$name: API user gave $st"
+	fi
+	# The owner (for administrators' routes, an administrator) gets through
+	# (answers past authorization are not 401/403); a token the route
+	# revokes is a throwaway.
 	own=$TA
+	[[ $admin == True ]] && own=$TR
 	[[ $path == /v1/access_tokens/* ]] && own=$(od_token alice alice-password)
 	st=$(req "$method" "$url" "$own" "${body[@]}")
 	[[ $st != 401 && $st != 403 ]] && ok "$name: owner passes ($st)" || bad "$name: owner refused $st $(cat body.json)"
@@ -97,7 +109,7 @@ done < <(python3 -c '
 import json
 for l in open("routes.jsonl"):
     r = json.loads(l)
-    print("\t".join(str(x) for x in (r["method"], r["path"], r["scope"], r["product"], r["public"])))')
+    print("\t".join(str(x) for x in (r["method"], r["path"], r["scope"], r["product"], r["public"], r["admin"])))')
 n=$(wc -l <routes.jsonl)
 [[ $tested == "$n" && $n -ge 20 ]] && ok "all $n routes tried" || bad "tried $tested of $n routes"
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zip.h>
 
+#include "otk/bundle.h"
 #include "otk/dos_catalog.h"
 #include "otk/dos_version.h"
 #include "otk/error.h"
@@ -358,51 +358,37 @@ static int add_file(struct import *im, const char *name, uint8_t *data, size_t l
 	return OTK_OK;
 }
 
+/* One entry of a release zip as an input (its data is taken from e). */
+static int zip_entry(struct import *im, const char *path, struct otk_bundle_entry *e)
+{
+	if (!e->data)
+		return OTK_OK;
+	char *shown = NULL;
+	if (asprintf(&shown, "%s:%s", path, e->name) < 0)
+		return OTK_ENOMEM;
+	int rc = add_file(im, shown, e->data, e->len);
+	e->data = NULL;
+	free(shown);
+	return rc;
+}
+
+/* A release zip, read by the bundle reader: entry names checked, sizes
+ * capped, links, duplicates and damaged entries refused. */
 static int read_zip(struct import *im, const char *path)
 {
-	int zerr;
-	zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
-	if (!z) {
-		zip_error_t ze;
-		zip_error_init_with_code(&ze, zerr);
-		int rc = fail(im->err, im->errlen, OTK_EINVAL, "%s: not a readable zip: %s", path,
-			      zip_error_strerror(&ze));
-		zip_error_fini(&ze);
-		return rc;
-	}
-	int rc = OTK_OK;
-	zip_int64_t n = zip_get_num_entries(z, 0);
-	for (zip_int64_t i = 0; i < n && rc == OTK_OK; i++) {
-		zip_stat_t st;
-		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) < 0 || !(st.valid & ZIP_STAT_SIZE) ||
-		    !(st.valid & ZIP_STAT_NAME))
-			continue;
-		size_t nl = strlen(st.name);
-		if (nl && st.name[nl - 1] == '/')
-			continue;   /* a folder entry */
-		char *shown = NULL;
-		if (asprintf(&shown, "%s:%s", path, st.name) < 0)
-			return OTK_ENOMEM;
-		if (st.size > OTK_LIMIT_BUNDLE_ENTRY) {
-			rc = fail(im->err, im->errlen, OTK_ETOOBIG, "%s: larger than %u bytes", shown,
-				  OTK_LIMIT_BUNDLE_ENTRY);
-			free(shown);
-			break;
-		}
-		uint8_t *data = malloc(st.size ? st.size : 1);
-		zip_file_t *zf = data ? zip_fopen_index(z, (zip_uint64_t)i, 0) : NULL;
-		zip_int64_t got = zf ? zip_fread(zf, data, st.size) : -1;
-		if (zf)
-			zip_fclose(zf);
-		if (got < 0 || (zip_uint64_t)got != st.size) {
-			free(data);
-			rc = fail(im->err, im->errlen, OTK_EIO, "%s: cannot be unpacked", shown);
-		} else {
-			rc = add_file(im, shown, data, st.size);
-		}
-		free(shown);
-	}
-	zip_discard(z);
+	struct otk_bundle b;
+	char why[512];
+	int rc = otk_bundle_read(path, &b, why, sizeof why);
+	if (rc < 0)
+		return fail(im->err, im->errlen, rc, "%s: %s", path, why);
+	rc = zip_entry(im, path, &b.app);
+	for (size_t i = 0; rc == OTK_OK && i < b.nassets; i++)
+		rc = zip_entry(im, path, &b.assets[i]);
+	for (size_t i = 0; rc == OTK_OK && i < b.nothers; i++)
+		rc = zip_entry(im, path, &b.others[i]);
+	if (rc == OTK_OK)
+		rc = zip_entry(im, path, &b.env);
+	otk_bundle_free(&b);
 	return rc;
 }
 
@@ -703,6 +689,30 @@ static int write_release(struct import *im, const char *catalog, const struct ne
 	return rc;
 }
 
+/* Classifies the gathered inputs and writes their releases; frees them. */
+static int import_gathered(struct import *im, const char *dir, const char *src, int rc,
+			   size_t *imported)
+{
+	struct newrel *rels = NULL;
+	size_t nrels = 0;
+	if (rc == OTK_OK) {
+		rels = calloc(im->n + 1, sizeof *rels);
+		rc = rels ? classify(im, rels, &nrels) : OTK_ENOMEM;
+	}
+	if (rc == OTK_OK && nrels == 0)
+		rc = fail(im->err, im->errlen, OTK_ENOTFOUND, "%s: no Device OS system part found",
+			  src);
+	for (size_t k = 0; k < nrels && rc == OTK_OK; k++)
+		rc = write_release(im, dir, &rels[k], (int)k, imported);
+	for (size_t i = 0; i < im->n; i++) {
+		free(im->f[i].name);
+		free(im->f[i].data);
+	}
+	free(im->f);
+	free(rels);
+	return rc;
+}
+
 int otk_dos_catalog_import(const char *dir, const char *src, otk_dos_note_fn note, void *ctx,
 			   size_t *imported, char *err, size_t errlen)
 {
@@ -716,21 +726,24 @@ int otk_dos_catalog_import(const char *dir, const char *src, otk_dos_note_fn not
 		rc = read_dir(&im, src, 0);
 	else
 		rc = read_zip(&im, src);
-	struct newrel *rels = NULL;
-	size_t nrels = 0;
-	if (rc == OTK_OK) {
-		rels = calloc(im.n + 1, sizeof *rels);
-		rc = rels ? classify(&im, rels, &nrels) : OTK_ENOMEM;
+	return import_gathered(&im, dir, src, rc, imported);
+}
+
+int otk_dos_catalog_import_mem(const char *dir, const char *src, const struct otk_dos_input *in,
+			       size_t n, otk_dos_note_fn note, void *ctx, size_t *imported,
+			       char *err, size_t errlen)
+{
+	struct import im = { .note = note, .ctx = ctx, .err = err, .errlen = errlen };
+	int rc = OTK_OK;
+	*imported = 0;
+	for (size_t i = 0; i < n && rc == OTK_OK; i++) {
+		uint8_t *copy = malloc(in[i].len ? in[i].len : 1);
+		if (!copy)
+			rc = OTK_ENOMEM;
+		else {
+			memcpy(copy, in[i].data, in[i].len);
+			rc = add_file(&im, in[i].name, copy, in[i].len);
+		}
 	}
-	if (rc == OTK_OK && nrels == 0)
-		rc = fail(err, errlen, OTK_ENOTFOUND, "%s: no Device OS system part found", src);
-	for (size_t k = 0; k < nrels && rc == OTK_OK; k++)
-		rc = write_release(&im, dir, &rels[k], (int)k, imported);
-	for (size_t i = 0; i < im.n; i++) {
-		free(im.f[i].name);
-		free(im.f[i].data);
-	}
-	free(im.f);
-	free(rels);
-	return rc;
+	return import_gathered(&im, dir, src, rc, imported);
 }

@@ -68,7 +68,8 @@ int otk_dos_module_read(const struct otk_dos_release_set *r, const struct otk_do
 			uint8_t **buf, size_t *len, char *err, size_t errlen);
 
 /*
- * Import a release zip or a folder (searched recursively) into the catalog
+ * Import a release zip (read by otk/bundle.h's reader, which refuses hostile
+ * archives) or a folder (searched recursively) into the catalog
  * at dir.  Files that are not modules, asset modules and modules of unknown
  * platforms are skipped and reported through note; a module with a bad CRC
  * or that cannot be placed in a release fails the whole import before
@@ -77,5 +78,21 @@ int otk_dos_module_read(const struct otk_dos_release_set *r, const struct otk_do
 typedef void (*otk_dos_note_fn)(void *ctx, const char *name, const char *msg);
 int otk_dos_catalog_import(const char *dir, const char *src, otk_dos_note_fn note, void *ctx,
 			   size_t *imported, char *err, size_t errlen);
+
+/* One file of an import from memory: the name messages show, its bytes. */
+struct otk_dos_input {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+};
+
+/*
+ * The same for files already in memory (modules fetched from a cloud's
+ * catalog); src names where they came from in messages.  The buffers stay
+ * the caller's.
+ */
+int otk_dos_catalog_import_mem(const char *dir, const char *src, const struct otk_dos_input *in,
+			       size_t n, otk_dos_note_fn note, void *ctx, size_t *imported,
+			       char *err, size_t errlen);
 
 #endif
