@@ -8,9 +8,8 @@
 #           coap-client-notls (Debian libcoap3-bin), 1024-byte Block2, the
 #           client GETs the file through the proxy (the server side sends,
 #           as in an OTA);
-#   ota3    otakitd's OTA v3 sender (window, ack bitmap) to the virtual
-#           device through the same proxy -- see ota3_run below: TODO until
-#           the sender (branch issue15-ota) lands.
+#   ota3    otakitd's OTA v3 sender (window, ack bitmap) to a virtual P2
+#           over DTLS through the same proxy (ota3_run below).
 #
 # Issue 15's goal: OTA v3 at least 10 times faster than lock-step; and with
 # LOSS=20 it still completes.  One lock-step run at 2 s RTT takes about
@@ -18,7 +17,7 @@
 #   RTT_MS=200 RUNS=1 bench/ota_link.sh           (about a minute)
 # Not a test: nothing fails on slowness.
 #
-#   OTK_BUILD=build bench/ota_link.sh   (SIZE, RTT_MS, LOSS, RUNS, SEED)
+#   OTK_BUILD=build bench/ota_link.sh   (SIZE, RTT_MS, LOSS, RUNS, SEED, ONLY=ota3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${OTK_BUILD:-$here/../build}
@@ -28,6 +27,7 @@ rtt=${RTT_MS:-2000}
 loss=${LOSS:-2}
 runs=${RUNS:-3}
 seed=${SEED:-1}
+only=${ONLY:-}   # ONLY=ota3: skip the lock-step side (LOSS=20 would take hours)
 [[ -x $impair ]] || { echo "bench: $impair is not built (cmake --build $build --target otk-udp-impair)" >&2; exit 1; }
 for t in coap-server-notls coap-client-notls; do
 	command -v $t >/dev/null || { echo "bench: $t missing (scripts/install-deps.sh installs libcoap3-bin)" >&2; exit 1; }
@@ -143,23 +143,75 @@ coap_run() {
 	run_d=$(down_datagrams "$dir/coap.stats")
 }
 
-# TODO(issue 15, OTA v3 sender): deliver $dir/file.bin with otakitd's OTA v3
-# sender to a virtual device whose cloud traffic goes through the proxy
-# (`proxy ota3 OTAKITD-UDP-PORT RUN`, device pointed at $proxy_port), and
-# set run_s (seconds) and run_d (datagrams server->device) like coap_run and
-# return 0.  Until then it returns 1 and the table says "not yet".
+# OTA v3: otakitd (its UDP endpoint) sends a SIZE-byte P2 user part, made
+# with `otakit binary create` from the same random bytes, to a virtual P2
+# whose DCT points at the proxy.  Timed from PUT /v1/devices/:id to otakitd's
+# "delivered" line (the device has validated the file and acknowledged
+# Finish); run_d is what the proxy carried down, the DTLS handshake included.
+od_up=0
+ota3_setup() {
+	local od=$build/server/otakitd cli=$build/cli/otakit vdev=$build/vdev/otakit-vdev
+	[[ -x $od && -x $vdev ]] || { echo "bench: otakitd or otakit-vdev not built" >&2; return 1; }
+	mkdir -p "$dir/od"
+	"$od" --data "$dir/od" --listen 127.0.0.1:0 --port-file "$dir/od.port" \
+		--udp 127.0.0.1:0 --udp-port-file "$dir/od.uport" --access-log "$dir/access.log" \
+		2>"$dir/otakitd.err" &
+	pids+=($!)
+	wait_file "$dir/od.uport" && wait_file "$dir/od.port" || return 1
+	api=http://127.0.0.1:$(cat "$dir/od.port")
+	printf 'bench-pw\n' | "$od" user add bench --data "$dir/od" >/dev/null
+	tok=$(curl -s -u particle:particle -d grant_type=password -d username=bench -d password=bench-pw \
+		"$api/oauth/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+	openssl ec -in "$dir/od/server-key.pem" -pubout -outform DER -out "$dir/server.der" 2>/dev/null
+	"$vdev" create "$dir/dev" --platform p2 >/dev/null
+	"$vdev" keys device "$dir/dev" >"$dir/dev.pub.pem"
+	dev_id=$(sed -n 's/^id=//p' "$dir/dev/device.conf")
+	curl -sf -o /dev/null -H "Authorization: Bearer $tok" --data-urlencode "publicKey@$dir/dev.pub.pem" \
+		"$api/v1/provisioning/$dev_id" && curl -sf -o /dev/null -H "Authorization: Bearer $tok" \
+		-d id="$dev_id" "$api/v1/devices" || return 1
+	"$cli" binary create "$dir/file.bin" --platform p2 --version 9 -o "$dir/app.bin" -f >/dev/null
+	od_up=1
+}
+
 ota3_run() {
-	return 1
+	local i=$1 vdev=$build/vdev/otakit-vdev vp t0 t1 n0
+	[[ $od_up == 1 ]] || ota3_setup || return 1
+	proxy ota3 "$(cat "$dir/od.uport")" "$i"
+	"$vdev" keys server "$dir/dev" "$dir/server.der" --host 127.0.0.1 --port "$proxy_port" >/dev/null
+	timeout $((limit + 60)) "$vdev" run "$dir/dev" --cloud --for $((limit + 50)) >"$dir/vdev.$i.log" 2>&1 &
+	vp=$!
+	pids+=($vp)
+	if ! timeout $((limit)) sh -c "until grep -q 'cloud: connected' '$dir/vdev.$i.log'; do sleep 0.2; done"; then
+		echo "bench: ota3 run $i: the device did not connect" >&2
+		kill "$vp" 2>/dev/null; stop_proxy; return 1
+	fi
+	n0=$(grep -c 'delivered:' "$dir/otakitd.err" || true)
+	t0=$(now)
+	curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $tok" -F file=@"$dir/app.bin" \
+		"$api/v1/devices/$dev_id" || { kill "$vp" 2>/dev/null; stop_proxy; return 1; }
+	if ! timeout $((limit)) sh -c "until [ \$(grep -c 'delivered:' '$dir/otakitd.err') -gt $n0 ]; do sleep 0.05; done"; then
+		echo "bench: ota3 run $i: not delivered within ${limit} s" >&2
+		kill "$vp" 2>/dev/null; stop_proxy; return 1
+	fi
+	t1=$(now)
+	kill "$vp" 2>/dev/null || true
+	wait "$vp" 2>/dev/null || true
+	stop_proxy
+	run_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	run_d=$(down_datagrams "$dir/ota3.stats")
+	echo "     $(grep 'delivered:' "$dir/otakitd.err" | tail -1 | sed 's/.*delivered: //')" >&2
 }
 
 coap_s=() coap_d=() ota_s=() ota_d=()
 coap_net=() coap_stalls=()
 for i in $(seq "$runs"); do
 	stalls=0 stall_wait=0
-	coap_run "$i" || { echo "bench: coap run $i failed" >&2; exit 1; }
-	coap_s+=("$run_s") coap_d+=("$run_d") coap_net+=("$run_net") coap_stalls+=("$stalls")
-	echo "run $i: coap ${run_s} s (${run_net} s without ${stall_wait} s of stall watchdog," \
-		"${stalls} stall(s)), ${run_d} datagrams server->device" >&2
+	if [[ $only != ota3 ]]; then
+		coap_run "$i" || { echo "bench: coap run $i failed" >&2; exit 1; }
+		coap_s+=("$run_s") coap_d+=("$run_d") coap_net+=("$run_net") coap_stalls+=("$stalls")
+		echo "run $i: coap ${run_s} s (${run_net} s without ${stall_wait} s of stall watchdog," \
+			"${stalls} stall(s)), ${run_d} datagrams server->device" >&2
+	fi
 	if ota3_run "$i"; then
 		ota_s+=("$run_s") ota_d+=("$run_d")
 		echo "run $i: ota3 ${run_s} s, ${run_d} datagrams" >&2
@@ -167,6 +219,12 @@ for i in $(seq "$runs"); do
 done
 
 m() { printf '%s\n' "$@" | median; }
+if [[ $only == ota3 ]]; then
+	echo
+	echo "OTA v3 over ${size} bytes, RTT ${rtt} ms, ${loss} % loss each way: ${#ota_s[@]} of ${runs} run(s) delivered," \
+		"median $( ((${#ota_s[@]})) && m "${ota_s[@]}" || echo -) s"
+	exit 0
+fi
 cs=$(m "${coap_s[@]}")
 cd_=$(m "${coap_d[@]}")
 echo
@@ -182,5 +240,5 @@ if [ ${#ota_s[@]} -gt 0 ]; then
 	ratio=$(awk -v a="$cs" -v b="$os" 'BEGIN { printf "%.1f", a / b }')
 	echo "| OTA v3 (otakitd sender, window) | $os | $od | ${ratio}x faster |"
 else
-	echo "| OTA v3 (otakitd sender, window) | not yet (TODO in ota3_run) | | |"
+	echo "| OTA v3 (otakitd sender, window) | failed (see above) | | |"
 fi
