@@ -35,6 +35,7 @@ static const struct cli_table tables[] = {
 	{ cli_device_os_commands, &cli_device_os_command_count },
 	{ cli_usb_commands, &cli_usb_command_count },
 	{ cli_flash_commands, &cli_flash_command_count },
+	{ cli_serial_commands, &cli_serial_command_count },
 };
 
 #define FOREACH_COMMAND(c)                                                          \
