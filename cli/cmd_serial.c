@@ -560,6 +560,54 @@ out:
 	return status;
 }
 
+/* otakit serial send FILE --port PATH: plain YMODEM to whatever receives there. */
+static int cmd_send(int argc, char **argv)
+{
+	const char *path = NULL, *id = NULL;
+	struct otk_serial_port p;
+	struct otk_ymodem_send_result res;
+	uint8_t *data;
+	size_t len;
+	int fd, rc;
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ NULL, 0, NULL, 0 },
+	};
+	optind = 1;
+	while ((rc = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (rc == OPT_PORT)
+			path = optarg;
+		else if (rc == OPT_DEVICE)
+			id = optarg;
+		else
+			return cli_bad_usage("serial send", argv);
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("serial send", "serial send: need one FILE");
+	if (!pick_port(path, id, &p, false) || open_port(&p, &fd))
+		return 1;
+	data = cli_read_file(argv[optind], &len);
+	if (!data) {
+		close(fd);
+		return 1;
+	}
+	{
+		const char *base = strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind];
+		rc = otk_ymodem_send(fd, base, data, len, 60000, progress, (void *)base, &res);
+	}
+	free(data);
+	close(fd);
+	if (rc) {
+		cli_error(argv[optind], "YMODEM transfer failed: %s%s%s",
+			  rc == OTK_EIO ? "the port went away" : otk_strerror(rc),
+			  res.device_says[0] ? "; the receiver says: " : "", res.device_says);
+		return 1;
+	}
+	printf("%s: sent, %zu bytes%s\n", argv[optind], len, res.retries ? " (with retries)" : "");
+	return 0;
+}
+
 #define PORT_HELP                                                                       \
 	"  --port PATH    the serial port (default: the only Particle port)\n"           \
 	"  --device ID    the port of the device with that id\n"
@@ -593,5 +641,10 @@ const struct cli_command cli_serial_commands[] = {
 	  "  --follow       when the device resets, wait for it and go on\n"
 	  "\nExample:\n  otakit serial monitor --follow\n",
 	  cmd_monitor },
+	{ "serial send", "send a file by YMODEM (to a device after 'f', or any receiver)",
+	  "Usage: otakit serial send FILE [--port PATH | --device ID]\n\n" PORT_HELP
+	  "\nWaits up to 60 s for the receiver's 'C'; 1024-byte packets, CRC-16.\n"
+	  "\nExample:\n  otakit serial send app.bin --port /dev/ttyUSB0   # rb --ymodem at the other end\n",
+	  cmd_send },
 };
 const size_t cli_serial_command_count = sizeof cli_serial_commands / sizeof cli_serial_commands[0];

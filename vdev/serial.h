@@ -24,6 +24,7 @@ struct vserial {
 	struct otk_listen listen;
 	struct otk_listen_info info;
 	uint32_t received;            /* YMODEM bytes stored (progress log) */
+	uint8_t mac[6];               /* Wi-Fi platforms: made from the device id */
 };
 
 /* A fresh pty (at every plug: a reset closes the port as on a real device). */
