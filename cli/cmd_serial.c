@@ -160,30 +160,60 @@ static bool start_listening(const struct otk_serial_port *p)
 	struct otk_usb_info info;
 	struct otk_usb_dev *dev;
 	int32_t result = -1;
+	uint8_t *rep = NULL;
+	size_t rep_len = 0;
 	if (!p->id[0] || otk_usb_open_mode(p->id, 0, &dev, &info) != OTK_OK)
 		return false;
-	otk_usb_request(otk_usb_dev_io(dev), OTK_REQ_START_LISTENING, NULL, 0, &result, NULL, NULL, 2000);
+	otk_usb_request(otk_usb_dev_io(dev), OTK_REQ_START_LISTENING, NULL, 0, &result, &rep, &rep_len, 2000);
+	free(rep);
 	otk_usb_close(dev);
 	return result == 0;
 }
 
-/* One command's answer; the device is put into listening mode if it is not. */
-static int ask(const struct otk_serial_port *p, int fd, char cmd, char *out, size_t cap)
+/* Whether text is listening mode's answer to cmd (not log lines). */
+static bool answered(char cmd, const char *text)
 {
-	long n = otk_serial_command(fd, cmd, out, cap, 200, 1500);
-	if (n == 0 && start_listening(p)) {
-		sleep_ms(200);
-		n = otk_serial_command(fd, cmd, out, cap, 200, 1500);
+	switch (cmd) {
+	case 'i': return strstr(text, "device id is") || strstr(text, "Device ID:");
+	case 'v': return strstr(text, "firmware version:") != NULL;
+	case 'm': return strstr(text, "MAC address") != NULL;
+	case 's': return strstr(text, "{\"p\":") != NULL;
+	default: return text[0] != 0;
+	}
+}
+
+static long command(int fd, char cmd, char *out, size_t cap)
+{
+	tcflush(fd, TCIFLUSH); /* log lines from before */
+	return otk_serial_command(fd, cmd, out, cap, 200, 1500);
+}
+
+/*
+ * One command's answer; the device is put into listening mode if it is
+ * not.  quiet: no message when there is no answer.
+ */
+static int ask_as(const struct otk_serial_port *p, int fd, char cmd, char *out, size_t cap, bool quiet)
+{
+	long n = command(fd, cmd, out, cap);
+	if (n >= 0 && !answered(cmd, out) && start_listening(p)) {
+		sleep_ms(300);
+		n = command(fd, cmd, out, cap);
 	}
 	if (n < 0) {
 		cli_error(p->path, "the device went away");
 		return 1;
 	}
-	if (n == 0) {
-		cli_error(p->path, "no answer: is the device in listening mode (otakit usb start-listening)?");
+	if (!answered(cmd, out)) {
+		if (!quiet)
+			cli_error(p->path, "no answer: is the device in listening mode (otakit usb start-listening)?");
 		return 1;
 	}
 	return 0;
+}
+
+static int ask(const struct otk_serial_port *p, int fd, char cmd, char *out, size_t cap)
+{
+	return ask_as(p, fd, cmd, out, cap, false);
 }
 
 static const char *after(const char *s, const char *key)
@@ -445,8 +475,8 @@ static unsigned device_system_version(const struct otk_serial_port *p, int fd)
 	json_t *root, *m;
 	size_t i;
 	unsigned v = 0;
-	if (ask(p, fd, 's', a, sizeof a))
-		return 0;
+	if (ask_as(p, fd, 's', a, sizeof a, true))
+		return 0; /* unknown: no downgrade ordering */
 	root = json_loads(a, JSON_DISABLE_EOF_CHECK, NULL);
 	json_array_foreach(json_object_get(root, "m"), i, m)
 		if (json_string_value(json_object_get(m, "f")) &&

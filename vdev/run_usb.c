@@ -34,7 +34,8 @@ static void hook(void)
 	 * Reset, DFU and safe mode act after the reply, 1 s later (spec 04), so
 	 * the host can complete the request; after DfuSe's leave, sooner.
 	 */
-	if (g_usb.action != VUSB_NONE && !act_pending) {
+	/* vdev_reboot: the reboot is decided; the app may still call in until it stops */
+	if (g_usb.action != VUSB_NONE && !act_pending && !vdev_reboot) {
 		act_pending = true;
 		act_since = vlog_millis();
 	}
@@ -189,6 +190,7 @@ void run_usb_set_listen(bool listen)
 
 bool run_usb_replug(bool dfu)
 {
+	act_pending = false;
 	return vusb_replug(&g_usb, dfu);
 }
 

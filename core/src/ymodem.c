@@ -227,6 +227,8 @@ static void on_start(struct otk_ymodem *y, uint8_t b)
 		return;
 	}
 	y->cans = 0;
+	if (b != OTK_YMODEM_EOT)
+		y->eot = false;
 	switch (b) {
 	case OTK_YMODEM_SOH:
 	case OTK_YMODEM_STX:
@@ -235,16 +237,25 @@ static void on_start(struct otk_ymodem *y, uint8_t b)
 		y->need = b == OTK_YMODEM_SOH ? 3 + 128 + 2 : 3 + 1024 + 2;
 		break;
 	case OTK_YMODEM_EOT:
-		if (y->phase == OTK_YMODEM_DATA || y->phase == OTK_YMODEM_END) {
+		/*
+		 * A lone EOT may be a packet's damaged first byte (sequence 4):
+		 * NAK it and take the EOT the sender repeats, as lrzsz's rb does.
+		 */
+		if (y->phase == OTK_YMODEM_DATA && !y->eot) {
+			y->eot = true;
+			emit_byte(y, OTK_YMODEM_NAK);
+		} else if (y->phase == OTK_YMODEM_DATA || y->phase == OTK_YMODEM_END) {
 			y->phase = OTK_YMODEM_END;
 			y->errors = 0;
 			emit_byte(y, OTK_YMODEM_ACK);
 			emit_byte(y, OTK_YMODEM_CRC);
 		}
-		break;
+		return;
 	case 'a':
 	case 'A':
-		finish(y, OTK_EYMODEM_CANCELLED, file_open(y));
+		/* the user's abort key, before the sender started (later it is noise) */
+		if (!y->started)
+			finish(y, OTK_EYMODEM_CANCELLED, false);
 		break;
 	default:
 		break; /* noise between packets */

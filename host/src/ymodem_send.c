@@ -9,6 +9,7 @@
 #include "otk/ymodem.h"
 
 #define ANSWER_MS 2000       /* no ACK within this: send the packet again */
+#define HEADER_MS 10000      /* the header's ACK waits for staging to be erased */
 #define VALIDATE_MS 60000    /* the closing header waits for validation */
 #define MAX_RETRIES 10
 
@@ -96,15 +97,19 @@ static size_t packet(uint8_t *p, uint8_t seq, const uint8_t *d, size_t n, size_t
 	return blk + 5;
 }
 
-/* Send a packet until it is ACKed; then optionally wait for the next 'C'. */
+/*
+ * Send a packet until it is ACKed (NAK, or 'C' while the header waits,
+ * asks for it again); then optionally wait for the receiver's go-ahead:
+ * 'C', or a NAK when the 'C' was lost on the line.
+ */
 static int send_packet(struct tx *t, const uint8_t *p, size_t n, int timeout_ms, bool then_c)
 {
-	static const char ack_nak[] = {OTK_YMODEM_ACK, OTK_YMODEM_NAK, 0};
+	const char ack_nak[] = {OTK_YMODEM_ACK, OTK_YMODEM_NAK, n > 1 && p[1] == 0 ? 'C' : 0, 0};
 	for (unsigned tries = 0;; tries++) {
 		int rc;
 		if (tries > MAX_RETRIES)
 			return OTK_EYMODEM_ERRORS;
-		if (tries)
+		if (tries && n > 1) /* a first EOT is NAKed on purpose */
 			t->res->retries++;
 		rc = otk_serial_write(t->fd, p, n);
 		if (rc)
@@ -116,7 +121,8 @@ static int send_packet(struct tx *t, const uint8_t *p, size_t n, int timeout_ms,
 			break;
 	}
 	if (then_c) {
-		int rc = answer(t, "C", 10000);
+		static const char go[] = {'C', OTK_YMODEM_NAK, 0};
+		int rc = answer(t, go, 10000);
 		if (rc <= 0)
 			return rc < 0 ? rc : OTK_EYMODEM_ERRORS;
 	}
@@ -147,7 +153,7 @@ int otk_ymodem_send(int fd, const char *name, const uint8_t *data, size_t len, i
 	memset(hdr, 0, sizeof hdr);
 	n = snprintf((char *)hdr, sizeof hdr, "%s", name);
 	snprintf((char *)hdr + n + 1, sizeof hdr - (size_t)n - 1, "%zu", len);
-	rc = send_packet(&t, p, packet(p, 0, hdr, sizeof hdr, 128, 0), ANSWER_MS, true);
+	rc = send_packet(&t, p, packet(p, 0, hdr, sizeof hdr, 128, 0), HEADER_MS, true);
 	if (rc)
 		goto fail;
 	res->step = 1;

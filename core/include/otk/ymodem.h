@@ -9,13 +9,15 @@
  * Protocol (spec 04): 'C' asks for CRC-16 packets; SOH = 128-byte and
  * STX = 1024-byte packets [type, seq, ~seq, data, CRC-16 big-endian];
  * packet 0 is the header "name\0size ..." (an empty name ends the batch);
- * data is stored in arrival order, cut at the size the header gave; EOT is
- * ACKed and 'C' asks for the closing header, which is ACKed only once the
+ * data is stored in arrival order, cut at the size the header gave; the
+ * first EOT is NAKed (it may be a damaged packet start), the repeated one
+ * ACKed, and 'C' asks for the closing header, which is ACKed only once the
  * sink validated and applied the file ("Downloaded file successfully!"),
  * else CA CA and "Validation failed: <code>".  No byte for 5 s (1 s inside
  * a packet) is an error and 'C' or NAK is sent again; a bad packet is
  * NAKed once the line is quiet; more than 5 errors in a row abort (CA CA).
- * Two CA from the sender, or 'a'/'A' where a packet should start, cancel.
+ * Two CA from the sender cancel, and so does 'a'/'A' before the header
+ * (once data flows a stray 'a' is line noise).
  * Before the first header the receiver keeps asking with 'C' forever (the
  * user has not started the sender yet), as Device OS does.
  *
@@ -71,6 +73,7 @@ struct otk_ymodem {
 	uint8_t phase;
 	bool started;             /* a header arrived: timeouts count as errors */
 	bool purging;             /* bad packet: drop bytes until the line is quiet */
+	bool eot;                 /* one EOT seen (NAKed); the next one ends the data */
 	uint8_t errors, cans;
 	uint8_t seq;              /* next data packet's sequence number */
 	uint32_t size, received;
