@@ -30,7 +30,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 size=262144
 head -c $((size - 128)) /dev/urandom >body.bin
-"$otakit" binary create body.bin --platform argon --version 2 --depends system:1:6303 -o app.bin >/dev/null
+"$otakit" binary create body.bin --platform argon --index 2 --version 2 --depends system:1:6303 -o app.bin >/dev/null
 bytes=$(stat -c %s app.bin)
 "$vdev" create dev --platform argon >/dev/null
 
