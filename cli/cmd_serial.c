@@ -629,7 +629,8 @@ static int cmd_send(int argc, char **argv)
 	free(data);
 	close(fd);
 	if (rc) {
-		cli_error(argv[optind], "YMODEM transfer failed: %s%s%s",
+		static const char *const steps[] = {"header", "data", "end of file", "closing header"};
+		cli_error(argv[optind], "YMODEM transfer failed during the %s: %s%s%s", steps[res.step],
 			  rc == OTK_EIO ? "the port went away" : otk_strerror(rc),
 			  res.device_says[0] ? "; the receiver says: " : "", res.device_says);
 		return 1;

@@ -76,9 +76,10 @@ if a.link2:
 else:
     right = open_target()
 seen = {left: 0, right: 0}
+right_gone = False  # the far pty's program exited: stop polling it (EIO for ever)
 print("ready", flush=True)
 while True:
-    r, _, _ = select.select([left, right], [], [], 0.5)
+    r, _, _ = select.select([left] if right_gone else [left, right], [], [], 0.5)
     for fd in r:
         try:
             data = os.read(fd, 4096)
@@ -89,6 +90,8 @@ while True:
                 os.close(right)
                 right = open_target()
                 seen[right] = seen.pop(fd, 0)
+            elif fd == right:
+                right_gone = True
             continue
         out = harm(data, seen[fd])
         seen[fd] += len(data)
