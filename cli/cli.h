@@ -47,6 +47,11 @@ extern const size_t cli_keys_command_count;
 /* otakit keys send (cmd_cloud.c), also run by keys doctor. */
 int cli_keys_send(int argc, char **argv);
 
+extern const struct cli_command cli_serial_commands[];
+extern const size_t cli_serial_command_count;
+/* otakit flash --serial FILE... (cmd_serial.c): exit status. */
+int cli_flash_serial(const char *port, const char *id, char **files, int nfiles);
+
 struct otk_usb_dev;
 struct otk_usb_info;
 /* Open the device with that id, or the only one; NULL and an error printed

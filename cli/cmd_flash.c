@@ -451,7 +451,7 @@ out:
 
 /* --- otakit flash --------------------------------------------------------- */
 
-enum { OPT_LOCAL = 0x100, OPT_TARGET, OPT_DEVICE, OPT_CATALOG, OPT_RADIO };
+enum { OPT_LOCAL = 0x100, OPT_TARGET, OPT_DEVICE, OPT_CATALOG, OPT_RADIO, OPT_SERIAL, OPT_PORT };
 
 static int cmd_flash(int argc, char **argv)
 {
@@ -461,10 +461,13 @@ static int cmd_flash(int argc, char **argv)
 		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "catalog", required_argument, NULL, OPT_CATALOG },
 		{ "radio-ncp", no_argument, NULL, OPT_RADIO },
+		{ "serial", no_argument, NULL, OPT_SERIAL },
+		{ "port", required_argument, NULL, OPT_PORT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_flash_args a = { 0 };
-	bool local = false;
+	bool local = false, serial = false;
+	const char *port = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -474,9 +477,13 @@ static int cmd_flash(int argc, char **argv)
 		case OPT_DEVICE: a.device = optarg; break;
 		case OPT_CATALOG: a.catalog = optarg; break;
 		case OPT_RADIO: a.radio_ncp = true; break;
+		case OPT_SERIAL: serial = true; break;
+		case OPT_PORT: port = optarg; break;
 		default: return cli_bad_usage("flash", argv);
 		}
 	}
+	if (serial && !local && optind < argc)
+		return cli_flash_serial(port, a.device, argv + optind, argc - optind);
 	if (!local)
 		return cli_usage_error("flash", "flash: only --local (USB) flashing is supported");
 	if (optind >= argc)
@@ -507,9 +514,17 @@ const struct cli_command cli_flash_commands[] = {
 	  "catalog (otakitd), checked, and kept in the host catalog.\n"
 	  "Radio stack and NCP modules are written only with --radio-ncp.\n"
 	  "\n"
+	  "       otakit flash --serial FILE... [--port PATH | --device ID]\n"
+	  "\n"
+	  "Send modules by YMODEM in listening mode (asked for over USB when needed),\n"
+	  "with a progress bar; the device validates and installs each and resets.\n"
+	  "System parts go first, in reverse order when downgrading; a bootloader,\n"
+	  "NCP or radio stack module is refused (USB only).\n"
+	  "\n"
 	  "Examples:\n"
 	  "  otakit flash --local app.bin\n"
-	  "  otakit flash --local bundle.zip --target 5.6.0\n",
+	  "  otakit flash --local bundle.zip --target 5.6.0\n"
+	  "  otakit flash --serial app.bin --port /dev/ttyACM0\n",
 	  cmd_flash },
 	{ "update", "flash a Device OS release from the catalog over USB",
 	  "Usage: otakit update [--target VERSION] [--device ID] [--catalog DIR]\n"

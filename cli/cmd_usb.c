@@ -173,6 +173,20 @@ static int dfu_leave(struct otk_usb_dev *dev, const char *what)
 	return 0;
 }
 
+/* From DFU mode, safe mode is Particle's DfuSe command 0xFA. */
+static int dfu_safe_mode(struct otk_usb_dev *dev, const char *what)
+{
+	int rc = otk_usb_set_alt(dev, 0);
+	struct otk_dfu d = { .io = otk_usb_dev_io(dev), .retries = 2 };
+	if (rc == OTK_OK)
+		rc = otk_dfu_safe_mode(&d);
+	if (rc < 0) {
+		cli_error(NULL, "%s: %s", what, d.err[0] ? d.err : otk_usb_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
 static int device_command(const char *cmd, int argc, char **argv, uint16_t type, const char *done)
 {
 	const char *id = NULL;
@@ -193,6 +207,8 @@ static int device_command(const char *cmd, int argc, char **argv, uint16_t type,
 		}
 		if (type == OTK_REQ_RESET)
 			status = dfu_leave(dev, cmd);
+		else if (type == OTK_REQ_SAFE_MODE)
+			status = dfu_safe_mode(dev, cmd);
 		else {
 			cli_error(NULL, "%s: %s is in DFU mode (otakit usb reset first)", cmd, info.id);
 			status = 1;

@@ -36,6 +36,7 @@ static const struct cli_table tables[] = {
 	{ cli_usb_commands, &cli_usb_command_count },
 	{ cli_flash_commands, &cli_flash_command_count },
 	{ cli_keys_commands, &cli_keys_command_count },
+	{ cli_serial_commands, &cli_serial_command_count },
 };
 
 #define FOREACH_COMMAND(c)                                                          \

@@ -14,7 +14,10 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       nanopb libnanopb-dev protobuf-c-compiler libprotobuf-c-dev
       libusb-1.0-0-dev
       umockdev libumockdev-dev libglib2.0-dev dfu-util usbutils udev
-      chromium"
+      chromium
+      lrzsz libudev-dev"
+# lrzsz: sb/rb, the YMODEM peers of tests/serial_*.sh; libudev-dev: serial
+# ports found through udev (host/src/serial.c), as particle-cli does.
 # umockdev, libumockdev-dev, libglib2.0-dev: otakit-vbus, the virtual USB bus;
 # dfu-util, usbutils (lsusb), udev: the tests/usb_*.sh peers; chromium: WebUSB
 # in tests/usb_webusb.sh (driven by playwright-core from npm at test time).

@@ -13,6 +13,7 @@
 #include "vdev.h"
 
 static struct timespec g_boot;
+void (*vdev_log_hook)(const char *line, size_t len);
 static char g_device_id[25];
 volatile sig_atomic_t vdev_stop_signal;
 uint32_t vdev_deadline_ms;
@@ -46,8 +47,14 @@ static const char *level_name(int level)
 static void vlogv(const char *cat, int level, const char *fmt, va_list ap)
 {
 	char line[1024];
+	char out[1100];
+	int n;
 	vsnprintf(line, sizeof line, fmt, ap);
-	printf("%010lu [%s] %s: %s\n", (unsigned long)vlog_millis(), cat, level_name(level), line);
+	n = snprintf(out, sizeof out, "%010lu [%s] %s: %s\n", (unsigned long)vlog_millis(), cat,
+		     level_name(level), line);
+	fputs(out, stdout);
+	if (vdev_log_hook && n > 0)
+		vdev_log_hook(out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
 }
 
 void vlog(const char *cat, int level, const char *fmt, ...)

@@ -465,6 +465,8 @@ int cmd_run(int argc, char **argv)
 			goto out_usb;
 		if (a.usb)
 			run_usb_set_report(&r);
+		if (a.usb)
+			run_usb_set_listen(a.listen || r.reason == OTK_REASON_NO_USER);
 		if (a.usb && !plugged) {
 			if (!run_usb_start(v, a.usb_bus, r.mode == OTK_MODE_DFU, a.cmd))
 				goto out_usb;

@@ -34,7 +34,8 @@ static void hook(void)
 	 * Reset, DFU and safe mode act after the reply, 1 s later (spec 04), so
 	 * the host can complete the request; after DfuSe's leave, sooner.
 	 */
-	if (g_usb.action != VUSB_NONE && !act_pending) {
+	/* vdev_reboot: the reboot is decided; the app may still call in until it stops */
+	if (g_usb.action != VUSB_NONE && !act_pending && !vdev_reboot) {
 		act_pending = true;
 		act_since = vlog_millis();
 	}
@@ -145,6 +146,7 @@ bool run_usb_start(struct vdev *v, const char *join, bool dfu, char **cmd)
 	if (!vusb_attach(&g_usb, v, bus_dir, dfu))
 		return false;
 	vdev_poll_hook = hook;
+	vdev_log_hook = vserial_log;
 	if (cmd && cmd[0]) {
 		if (!env_dir[0] && !getenv("UMOCKDEV_DIR")) {
 			cli_error(bus_dir, "a command on a joined bus needs UMOCKDEV_DIR from its owner");
@@ -178,8 +180,17 @@ void run_usb_set_report(const struct otk_boot_report *r)
 	g_usb.report = r;
 }
 
+void run_usb_set_listen(bool listen)
+{
+	g_usb.listening = listen || g_usb.listen_next_boot;
+	g_usb.listen_next_boot = false;
+	if (g_usb.listening)
+		SYS_INFO("serial: listening mode on the USB serial port");
+}
+
 bool run_usb_replug(bool dfu)
 {
+	act_pending = false;
 	return vusb_replug(&g_usb, dfu);
 }
 
@@ -197,6 +208,7 @@ int run_usb_stop(int status)
 {
 	int st;
 	vdev_poll_hook = NULL;
+	vdev_log_hook = NULL;
 	if (started)
 		vusb_detach(&g_usb);
 	if (cmd_pid > 0) {

@@ -12,6 +12,8 @@
 bool run_usb_start(struct vdev *v, const char *join, bool dfu, char **cmd);
 /* The boot report the module info request describes (kept by the caller). */
 void run_usb_set_report(const struct otk_boot_report *r);
+/* Listening mode at this boot (--listen, no valid user part); 'L' adds the next. */
+void run_usb_set_listen(bool listen);
 /* Re-enumerate after a reboot. */
 bool run_usb_replug(bool dfu);
 /* The boot requests of the reboot a USB request asked for. */

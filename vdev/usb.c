@@ -143,6 +143,28 @@ static size_t put_desc(uint8_t *p, const uint8_t *d, size_t n)
 	return n;
 }
 
+/*
+ * The CDC ACM serial port, interfaces 1 (communication, one interrupt
+ * endpoint) and 2 (data, two bulk endpoints), tied by an association.  The
+ * data itself goes through the pty otakit-vbus describes as its tty.
+ */
+static size_t cdc_acm(uint8_t *out)
+{
+	static const uint8_t d[] = {
+		8, 0x0B, 1, 2, 0x02, 0x02, 0x01, 0,       /* interface association */
+		9, 4, 1, 0, 1, 0x02, 0x02, 0x01, 0,       /* communication interface */
+		5, 0x24, 0x00, 0x10, 0x01,                /* header, CDC 1.10 */
+		5, 0x24, 0x01, 0x00, 2,                   /* call management */
+		4, 0x24, 0x02, 0x02,                      /* ACM: line coding */
+		5, 0x24, 0x06, 1, 2,                      /* union: 1 controls 2 */
+		7, 5, 0x83, 0x03, 8, 0, 0xFF,             /* notifications, interrupt IN */
+		9, 4, 2, 0, 2, 0x0A, 0, 0, 0,             /* data interface */
+		7, 5, 0x01, 0x02, 64, 0, 0,               /* bulk OUT */
+		7, 5, 0x81, 0x02, 64, 0, 0,               /* bulk IN */
+	};
+	return put_desc(out, d, sizeof d);
+}
+
 /* Device + configuration descriptors for the current personality. */
 static size_t descriptors(const struct vusb *u, uint8_t *out, uint16_t *pid)
 {
@@ -157,7 +179,7 @@ static size_t descriptors(const struct vusb *u, uint8_t *out, uint16_t *pid)
 	n += put_desc(out, dev, sizeof dev);
 	cfg = n;
 	{
-		uint8_t c[9] = {9, 2, 0, 0, 1, 1, 0, 0xC0, 50};
+		uint8_t c[9] = {9, 2, 0, 0, u->dfu ? 1 : 3, 1, 0, 0xC0, 50};
 		n += put_desc(out + n, c, sizeof c);
 	}
 	if (u->dfu) {
@@ -172,6 +194,7 @@ static size_t descriptors(const struct vusb *u, uint8_t *out, uint16_t *pid)
 		/* The vendor interface of Particle's control requests. */
 		uint8_t i[9] = {9, 4, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0};
 		n += put_desc(out + n, i, sizeof i);
+		n += cdc_acm(out + n);
 	}
 	out[cfg + 2] = (uint8_t)(n - cfg);
 	out[cfg + 3] = (uint8_t)((n - cfg) >> 8);
@@ -364,6 +387,8 @@ static bool plug(struct vusb *u)
 	n += (size_t)snprintf((char *)msg + n, 64, "Particle") + 1;
 	n += (size_t)snprintf((char *)msg + n, 96, "%s", product(u, prod, sizeof prod)) + 1;
 	n += (size_t)snprintf((char *)msg + n, 32, "%s", u->v->id) + 1;
+	/* normal mode: the pty the bus describes as the CDC ACM tty */
+	n += (size_t)snprintf((char *)msg + n, 64, "%s", u->dfu ? "" : u->serial.path) + 1;
 	if (send(u->fd, msg, n, MSG_NOSIGNAL) != (ssize_t)n) {
 		SYS_ERROR("usb: the bus went away: %s", strerror(errno));
 		return false;
@@ -385,7 +410,10 @@ bool vusb_replug(struct vusb *u, bool dfu)
 		return false;
 	u->dfu = dfu;
 	u->action = VUSB_NONE;
+	vserial_close(&u->serial); /* a reset closes the port: readers see it go */
 	if (dfu && !setup_alts(u))
+		return false;
+	if (!dfu && !vserial_open(&u->serial, u))
 		return false;
 	otk_ctrl_init(&u->ctrl, &ctrl_ops, u, u->cbufs, sizeof u->cbufs / (OTK_CTRL_MAX_ACTIVE + 1));
 	return plug(u);
@@ -398,6 +426,7 @@ bool vusb_attach(struct vusb *u, struct vdev *v, const char *busdir, bool dfu)
 	u->dfu = dfu;
 	u->action = VUSB_NONE;
 	u->nalts = 0;
+	u->serial.master = u->serial.slave = -1;
 	u->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", busdir, VBUS_SOCKET) >=
 	    (int)sizeof sa.sun_path) {
@@ -410,16 +439,26 @@ bool vusb_attach(struct vusb *u, struct vdev *v, const char *busdir, bool dfu)
 	}
 	if (dfu && !setup_alts(u))
 		return false;
+	if (!dfu && !vserial_open(&u->serial, u))
+		return false;
 	otk_ctrl_init(&u->ctrl, &ctrl_ops, u, u->cbufs, sizeof u->cbufs / (OTK_CTRL_MAX_ACTIVE + 1));
 	return plug(u);
 }
 
 void vusb_poll(struct vusb *u, int timeout_ms)
 {
-	struct pollfd p = {u->fd, POLLIN, 0};
+	struct pollfd p[2] = {{u->fd, POLLIN, 0}, {u->serial.master, POLLIN, 0}};
 	static uint8_t in[65536];
-	while (u->fd >= 0 && poll(&p, 1, timeout_ms) > 0) {
-		ssize_t n = recv(u->fd, msg, sizeof msg, MSG_DONTWAIT);
+	vserial_tick(&u->serial);
+	while (u->fd >= 0 && poll(p, u->serial.master >= 0 ? 2 : 1, timeout_ms) > 0) {
+		ssize_t n;
+		timeout_ms = 0;
+		if (p[1].revents & POLLIN)
+			vserial_read(&u->serial);
+		p[1].revents = 0;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		n = recv(u->fd, msg, sizeof msg, MSG_DONTWAIT);
 		int32_t rc;
 		uint16_t wlength;
 		size_t len = 5;
@@ -454,12 +493,14 @@ void vusb_poll(struct vusb *u, int timeout_ms)
 			close(u->fd);
 			u->fd = -1;
 		}
-		p.revents = 0;
+		p[0].revents = 0;
 	}
+	vserial_tick(&u->serial);
 }
 
 void vusb_detach(struct vusb *u)
 {
+	vserial_close(&u->serial);
 	for (uint8_t i = 0; i < u->nalts; i++)
 		if (u->win[i].fd >= 0)
 			close(u->win[i].fd);

@@ -12,6 +12,7 @@
 
 #include "otk/ctrl.h"
 #include "otk/dfuse.h"
+#include "serial.h"
 #include "vdev.h"
 
 #define VUSB_ALTS 3
@@ -35,6 +36,8 @@ struct vusb {
 	struct vdev *v;
 	bool dfu;                      /* DFU mode personality */
 	bool listening, setup_done;    /* normal mode state the requests set */
+	bool listen_next_boot;         /* 'L' in listening mode: listen after the reset */
+	struct vserial serial;         /* normal mode: the CDC ACM port (serial.c) */
 	uint32_t fw_off;               /* firmware update over control requests: bytes in */
 	const struct otk_boot_report *report; /* this boot's modules (module info) */
 	enum vusb_action action;

@@ -105,6 +105,8 @@ bool vdev_should_stop(void);
  * serve the bus; vdev_reboot makes the running app stop for a reboot.
  */
 extern void (*vdev_poll_hook)(void);
+/* Where log lines also go (the USB serial port in normal mode), or NULL. */
+extern void (*vdev_log_hook)(const char *line, size_t len);
 extern volatile bool vdev_reboot;
 /* Sleep ms in small slices, returning early when stopping. */
 void vdev_sleep(uint32_t ms);

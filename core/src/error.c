@@ -59,6 +59,10 @@ const char *otk_strerror(int err)
 	case OTK_EDTLS_REFUSED: return "DTLS handshake refused";
 	case OTK_EDTLS_UNKNOWN_KEY: return "DTLS peer key not provisioned";
 	case OTK_EDTLS_DECRYPT: return "DTLS record failed authentication";
+	case OTK_EYMODEM_CANCELLED: return "transfer cancelled";
+	case OTK_EYMODEM_ERRORS: return "too many transfer errors in a row";
+	case OTK_EYMODEM_SEQUENCE: return "packet out of sequence";
+	case OTK_EYMODEM_HEADER: return "header packet without a file size";
 	}
 	return "unknown error";
 }

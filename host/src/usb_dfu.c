@@ -225,6 +225,33 @@ int otk_dfu_upload(struct otk_dfu *d, uint32_t addr, uint8_t *data, size_t len)
 	return report(d, rc < 0 ? rc : OTK_OK, "read", addr);
 }
 
+/* The status request after a command that resets the device: gone is success. */
+static int status_then_gone(struct otk_dfu *d, const char *what)
+{
+	struct status s;
+	int rc = get_status(d, &s);
+	if (rc == OTK_USB_EGONE || rc == OTK_USB_EIO || rc == OTK_USB_ETIMEOUT)
+		return OTK_OK;
+	if (rc >= 0 && s.status != OTK_DFU_OK) {
+		snprintf(d->err, sizeof d->err, "%s: the device reports DFU status %u", what, s.status);
+		return OTK_EIO;
+	}
+	return rc < 0 ? report(d, rc, what, 0) : OTK_OK;
+}
+
+int otk_dfu_safe_mode(struct otk_dfu *d)
+{
+	uint8_t cmd = OTK_DFUSE_CMD_SAFE_MODE;
+	int rc;
+	d->err[0] = 0;
+	rc = to_idle(d);
+	if (rc >= 0)
+		rc = xfer(d, REQ_OUT, OTK_DFU_DNLOAD, 0, &cmd, 1);
+	if (rc < 0)
+		return report(d, rc, "safe mode", 0);
+	return status_then_gone(d, "safe mode");
+}
+
 int otk_dfu_leave(struct otk_dfu *d, uint32_t addr)
 {
 	d->err[0] = 0;
@@ -236,15 +263,7 @@ int otk_dfu_leave(struct otk_dfu *d, uint32_t addr)
 	if (rc < 0)
 		return report(d, rc, "leave", addr);
 	/* the status request starts the manifest; the device may be gone after it */
-	struct status s;
-	rc = get_status(d, &s);
-	if (rc == OTK_USB_EGONE || rc == OTK_USB_EIO || rc == OTK_USB_ETIMEOUT)
-		return OTK_OK;
-	if (rc >= 0 && s.status != OTK_DFU_OK) {
-		snprintf(d->err, sizeof d->err, "leave: the device reports DFU status %u", s.status);
-		return OTK_EIO;
-	}
-	return OTK_OK;
+	return status_then_gone(d, "leave");
 }
 
 const char *otk_usb_strerror(int rc)

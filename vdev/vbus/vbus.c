@@ -39,6 +39,7 @@ struct dev {
 	int port;                     /* 1-based port on bus 1 */
 	int devnum;                   /* 0: unplugged */
 	char syspath[256], node[64];
+	char tty_syspath[320], iface_syspath[300], tty_node[64]; /* CDC ACM port; "" none */
 	UMockdevIoctlBase *handler;
 	GQueue done;                  /* completed URBs (UMockdevIoctlData) */
 	int fifo;                     /* the node, a FIFO kept full while nothing completed */
@@ -80,10 +81,28 @@ static void fifo_drain(struct dev *d)
 			;
 }
 
+/* The CDC ACM port's tty and interface go first (spec 07: children first). */
+static void tty_remove(struct dev *d)
+{
+	if (!d->tty_syspath[0])
+		return;
+	umockdev_testbed_uevent(tb, d->tty_syspath, "remove");
+	umockdev_testbed_remove_device(tb, d->tty_syspath);
+	umockdev_testbed_uevent(tb, d->iface_syspath, "remove");
+	umockdev_testbed_remove_device(tb, d->iface_syspath);
+	{
+		char *link = g_strconcat(root, d->tty_node, NULL);
+		unlink(link);
+		g_free(link);
+	}
+	d->tty_syspath[0] = d->iface_syspath[0] = d->tty_node[0] = 0;
+}
+
 static void unplug(struct dev *d)
 {
 	if (!d->devnum)
 		return;
+	tty_remove(d);
 	umockdev_testbed_uevent(tb, d->syspath, "remove");
 	umockdev_testbed_detach_ioctl(tb, d->node, NULL);
 	umockdev_testbed_remove_device(tb, d->syspath);
@@ -295,6 +314,57 @@ static void hex_upper(GString *s, const uint8_t *p, size_t n)
 		g_string_append_printf(s, "%02X", p[i]);
 }
 
+/*
+ * The device's CDC ACM port: its communication interface and a tty child
+ * with the properties serial port listers read (udevadm info -e, as
+ * particle-cli's serialport does), and /dev/ttyACMn in the testbed a
+ * symlink to the device's own pty (spec 07: umockdev cannot re-add a tty).
+ */
+static void tty_add(struct dev *d, uint16_t vid, uint16_t pid, const char *const str[3],
+		    const char *pty)
+{
+	GError *err = NULL;
+	char *s, *link;
+	int n = d->port - 1;
+	snprintf(d->iface_syspath, sizeof d->iface_syspath, "%s/1-%d:1.1", d->syspath, d->port);
+	snprintf(d->tty_syspath, sizeof d->tty_syspath, "%s/tty/ttyACM%d", d->iface_syspath, n);
+	snprintf(d->tty_node, sizeof d->tty_node, "/dev/ttyACM%d", n);
+	s = g_strdup_printf("P: /devices/usb1/1-%d/1-%d:1.1\n"
+			    "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\nE: DRIVER=cdc_acm\n"
+			    "E: INTERFACE=2/2/1\nE: PRODUCT=%x/%x/250\n"
+			    "A: bInterfaceNumber=01\\n\nA: bInterfaceClass=02\\n\n"
+			    "A: bInterfaceSubClass=02\\n\nA: bInterfaceProtocol=01\\n\n",
+			    d->port, d->port, vid, pid);
+	if (!umockdev_testbed_add_from_string(tb, s, &err)) {
+		fprintf(stderr, "otakit-vbus: serial interface: %s\n", err->message);
+		g_clear_error(&err);
+	}
+	g_free(s);
+	link = g_strconcat(root, d->tty_node, NULL);
+	unlink(link);
+	if (symlink(pty, link) < 0)
+		fprintf(stderr, "otakit-vbus: %s: %s\n", link, strerror(errno));
+	g_free(link);
+	s = g_strdup_printf("P: /devices/usb1/1-%d/1-%d:1.1/tty/ttyACM%d\n"
+			    "E: SUBSYSTEM=tty\nE: DEVNAME=/dev/ttyACM%d\nE: MAJOR=166\nE: MINOR=%d\n"
+			    "E: ID_BUS=usb\nE: ID_VENDOR_ID=%04x\nE: ID_MODEL_ID=%04x\n"
+			    "E: ID_VENDOR=%s\nE: ID_VENDOR_ENC=%s\nE: ID_MODEL=%s\n"
+			    "E: ID_SERIAL=%s_%s_%s\nE: ID_SERIAL_SHORT=%s\n"
+			    "E: ID_USB_INTERFACE_NUM=01\nE: ID_USB_DRIVER=cdc_acm\n"
+			    "E: DEVLINKS=/dev/serial/by-id/usb-%s_%s_%s-if01\n"
+			    "A: dev=166:%d\\n\n",
+			    d->port, d->port, n, n, n, vid, pid, str[0], str[0], str[1], str[0], str[1],
+			    str[2], str[2], str[0], str[1], str[2], n);
+	for (char *c = s; *c; c++) /* no spaces in the ID_* values */
+		if (*c == ' ' && c > s && c[-1] != ':')
+			*c = '_';
+	if (!umockdev_testbed_add_from_string(tb, s, &err)) {
+		fprintf(stderr, "otakit-vbus: serial tty: %s\n", err->message);
+		g_clear_error(&err);
+	}
+	g_free(s);
+}
+
 static void plug(struct dev *d, const uint8_t *m, size_t n)
 {
 	uint16_t vid, pid, dlen;
@@ -360,6 +430,12 @@ static void plug(struct dev *d, const uint8_t *m, size_t n)
 	}
 	snprintf(d->syspath, sizeof d->syspath, "/sys/devices/usb1/1-%d", d->port);
 	g_string_free(s, TRUE);
+	/* optional 4th string: the pty of the CDC ACM port */
+	if (at < n) {
+		const char *z = memchr(m + at, 0, n - at);
+		if (z && z > (const char *)m + at)
+			tty_add(d, vid, pid, str, (const char *)m + at);
+	}
 }
 
 static gboolean on_device(gint fd, GIOCondition cond, gpointer user)

@@ -84,6 +84,11 @@ enum otk_error {
 	OTK_EDTLS_REFUSED = -112, /* handshake outside the profile, or bad signature */
 	OTK_EDTLS_UNKNOWN_KEY = -113, /* the peer's public key is not provisioned */
 	OTK_EDTLS_DECRYPT = -114, /* record failed authentication */
+	/* serial (YMODEM) */
+	OTK_EYMODEM_CANCELLED = -140, /* the other side cancelled the transfer */
+	OTK_EYMODEM_ERRORS = -141,    /* too many errors or timeouts in a row */
+	OTK_EYMODEM_SEQUENCE = -142,  /* packet out of sequence */
+	OTK_EYMODEM_HEADER = -143,    /* header packet without a usable file size */
 };
 
 /* A short description of an otakit error code, never NULL. */

@@ -91,6 +91,9 @@ int otk_dfu_upload(struct otk_dfu *d, uint32_t addr, uint8_t *data, size_t len);
 /* Leave DFU: set the address to addr, zero-length DNLOAD, GETSTATUS (the
  * device resets; a transfer that fails because it went away is success). */
 int otk_dfu_leave(struct otk_dfu *d, uint32_t addr);
+/* Particle's DfuSe command 0xFA: leave DFU into safe mode (the device resets
+ * after the status request; losing it then is success). */
+int otk_dfu_safe_mode(struct otk_dfu *d);
 
 /* --- control requests (usb_ctrl.c) ------------------------------------ */
 
