@@ -128,19 +128,21 @@ static const struct otk_listen_ops listen_ops = {port_write, on_action};
 
 /*
  * Wi-Fi platforms (Photon, P1, Argon, P2, M SoM) have a MAC address: a
- * locally administered one made from the device id's last 5 bytes.
+ * locally administered one made from the device id's last 5 bytes.  The
+ * listening-mode `m` command and the network control requests (400/401)
+ * both show it.
  */
-static const uint8_t *wifi_mac(struct vserial *s, const struct vdev *v)
+bool vdev_wifi_mac(const struct vdev *v, uint8_t mac[6])
 {
 	static const uint16_t wifi[] = {6, 8, 12, 32, 35};
 	for (size_t i = 0; i < sizeof wifi / sizeof wifi[0]; i++)
 		if (v->dev.platform == wifi[i]) {
-			s->mac[0] = 0x02;
+			mac[0] = 0x02;
 			for (int k = 0; k < 5; k++)
-				sscanf(v->id + 14 + 2 * k, "%2hhx", &s->mac[1 + k]);
-			return s->mac;
+				sscanf(v->id + 14 + 2 * k, "%2hhx", &mac[1 + k]);
+			return true;
 		}
-	return NULL;
+	return false;
 }
 
 bool vserial_open(struct vserial *s, struct vusb *u)
@@ -168,7 +170,7 @@ bool vserial_open(struct vserial *s, struct vusb *u)
 	s->info.version = u->v->dos;
 	s->info.platform = u->v->dev.platform;
 	s->info.layout = u->v->layout;
-	s->info.mac = wifi_mac(s, u->v);
+	s->info.mac = vdev_wifi_mac(u->v, s->mac) ? s->mac : NULL;
 	if (u->report) {
 		s->info.modules = u->report->mods;
 		s->info.nmodules = u->report->nmods;

@@ -66,6 +66,9 @@ void vusb_poll(struct vusb *u, int timeout_ms);
 void vusb_detach(struct vusb *u);
 
 #ifdef OTK_HAVE_PROTOS
+/* The Wi-Fi MAC address of Wi-Fi platforms (serial.c); false for the others. */
+bool vdev_wifi_mac(const struct vdev *v, uint8_t mac[6]);
+
 /* Requests with protobuf payloads (usb_requests.c); OTK_CTRL_NOT_SUPPORTED for others. */
 int32_t vusb_request_pb(struct vusb *u, uint16_t type, const uint8_t *req, size_t len, uint8_t *rep,
 			size_t cap, size_t *rep_len);

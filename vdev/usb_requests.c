@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "control/config.pb.h"
+#include "control/network.pb.h"
 #include "control/storage.pb.h"
 #include "cloud/describe.pb.h"
 #include "otk/error.h"
@@ -148,6 +149,67 @@ static int32_t encode(const pb_msgdesc_t *fields, const void *msg, uint8_t *rep,
 	return OTK_CTRL_RESULT_OK;
 }
 
+/*
+ * The network interfaces (requests 400 and 401, control/network.proto), as
+ * `particle serial mac` reads them: a loopback interface, and a Wi-Fi one
+ * with the device's MAC address on Wi-Fi platforms.  Indexes and names
+ * follow Device OS (lo0, wl4).
+ */
+enum { IFACE_LOOPBACK = 1, IFACE_WIFI = 4 };
+
+static bool put_interfaces(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
+{
+	const struct vdev *v = *arg;
+	uint8_t mac[6];
+	particle_ctrl_InterfaceEntry e = particle_ctrl_InterfaceEntry_init_zero;
+	e.index = IFACE_LOOPBACK;
+	e.type = particle_ctrl_InterfaceType_LOOPBACK;
+	e.name.funcs.encode = put_string;
+	e.name.arg = (void *)"lo0";
+	if (!pb_encode_tag_for_field(s, f) ||
+	    !pb_encode_submessage(s, particle_ctrl_InterfaceEntry_fields, &e))
+		return false;
+	if (!vdev_wifi_mac(v, mac))
+		return true;
+	e.index = IFACE_WIFI;
+	e.type = particle_ctrl_InterfaceType_WIFI;
+	e.name.arg = (void *)"wl4";
+	return pb_encode_tag_for_field(s, f) &&
+	       pb_encode_submessage(s, particle_ctrl_InterfaceEntry_fields, &e);
+}
+
+static int32_t get_interface(struct vusb *u, const uint8_t *req, size_t len, uint8_t *rep,
+			     size_t cap, size_t *rep_len)
+{
+	particle_ctrl_GetInterfaceRequest m = particle_ctrl_GetInterfaceRequest_init_zero;
+	particle_ctrl_GetInterfaceReply r = particle_ctrl_GetInterfaceReply_init_zero;
+	pb_istream_t s = pb_istream_from_buffer(req, len);
+	uint8_t mac[6];
+	if (!pb_decode(&s, particle_ctrl_GetInterfaceRequest_fields, &m))
+		return OTK_CTRL_INVALID_ARGUMENT;
+	r.has_interface = true;
+	r.interface.index = m.index;
+	r.interface.name.funcs.encode = put_string;
+	if (m.index == IFACE_LOOPBACK) {
+		r.interface.name.arg = (void *)"lo0";
+		r.interface.type = particle_ctrl_InterfaceType_LOOPBACK;
+		r.interface.flags = particle_ctrl_InterfaceFlag_IFF_UP |
+				    particle_ctrl_InterfaceFlag_IFF_LOOPBACK;
+		r.interface.mtu = 1500;
+	} else if (m.index == IFACE_WIFI && vdev_wifi_mac(u->v, mac)) {
+		r.interface.name.arg = (void *)"wl4";
+		r.interface.type = particle_ctrl_InterfaceType_WIFI;
+		r.interface.flags = particle_ctrl_InterfaceFlag_IFF_UP |
+				    particle_ctrl_InterfaceFlag_IFF_BROADCAST;
+		r.interface.hw_address.size = sizeof mac;
+		memcpy(r.interface.hw_address.bytes, mac, sizeof mac);
+		r.interface.mtu = 1500;
+	} else {
+		return OTK_CTRL_NOT_FOUND_RESULT;
+	}
+	return encode(particle_ctrl_GetInterfaceReply_fields, &r, rep, cap, rep_len);
+}
+
 int32_t vusb_request_pb(struct vusb *u, uint16_t type, const uint8_t *req, size_t len, uint8_t *rep,
 			size_t cap, size_t *rep_len)
 {
@@ -189,6 +251,14 @@ int32_t vusb_request_pb(struct vusb *u, uint16_t type, const uint8_t *req, size_
 	}
 	case 91:
 		return asset_info(u, rep, cap, rep_len);
+	case 400: { /* network interface list */
+		particle_ctrl_GetInterfaceListReply m = particle_ctrl_GetInterfaceListReply_init_zero;
+		m.interfaces.funcs.encode = put_interfaces;
+		m.interfaces.arg = (void *)u->v;
+		return encode(particle_ctrl_GetInterfaceListReply_fields, &m, rep, cap, rep_len);
+	}
+	case 401: /* one network interface */
+		return get_interface(u, req, len, rep, cap, rep_len);
 	case 250: { /* start firmware update: the update engine, LOCAL policy */
 		particle_ctrl_StartFirmwareUpdateRequest m = particle_ctrl_StartFirmwareUpdateRequest_init_zero;
 		particle_ctrl_StartFirmwareUpdateReply r = particle_ctrl_StartFirmwareUpdateReply_init_zero;

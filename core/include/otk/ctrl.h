@@ -56,8 +56,9 @@ enum otk_ctrl_status {
 /* Device OS system error codes that handlers answer with. */
 #define OTK_CTRL_RESULT_OK 0
 #define OTK_CTRL_NOT_SUPPORTED (-120)
-#define OTK_CTRL_INVALID_ARGUMENT (-160)
+#define OTK_CTRL_INVALID_ARGUMENT (-270)
 #define OTK_CTRL_INVALID_STATE (-210)
+#define OTK_CTRL_NOT_FOUND_RESULT (-170)
 
 struct otk_ctrl_ops {
 	/*
