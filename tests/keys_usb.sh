@@ -10,10 +10,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib/oracle.sh"
 APP=${OTK_BUILD:?}/vdev/otakit-vbus
 source "$(dirname "$0")/lib/vdev.sh"
-if ! grep -q libumockdev-preload.so.0 < <(ldconfig -p); then
-	echo "skipped: umockdev's preload library not installed"
-	exit 77
-fi
+need_umockdev_preload
 export HOME=$tmp/home
 mkdir -p "$HOME"
 P=$O/particle

@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib/vdev.sh"
 C=$build/cli/otakit
 command -v sb >/dev/null && command -v rb >/dev/null || { echo "skipped: lrzsz not installed"; exit 77; }
 [[ -x $build/vdev/otakit-vbus ]] || { echo "skipped: otakit-vbus not built (libumockdev-dev)"; exit 77; }
-ldconfig -p | grep libumockdev-preload.so.0 >/dev/null || { echo "skipped: umockdev's preload missing"; exit 77; }
+need_umockdev_preload
 proxy=$(cd "$(dirname "$0")" && pwd)/lib/serial_proxy.py
 
 # on DIR ARGS SCRIPT: the device in DIR on a fresh bus (run ARGS), SCRIPT there.

@@ -13,7 +13,7 @@ APP=${OTK_BUILD:?}/examples/hello/hello.bin
 source "$(dirname "$0")/lib/vdev.sh"
 C=$build/cli/otakit
 [[ -x $build/vdev/otakit-vbus ]] || { echo "skipped: otakit-vbus not built (libumockdev-dev)"; exit 77; }
-ldconfig -p | grep libumockdev-preload.so.0 >/dev/null || { echo "skipped: umockdev's preload missing"; exit 77; }
+need_umockdev_preload
 proxy=$(cd "$(dirname "$0")" && pwd)/lib/serial_proxy.py
 id=0123456789abcdef0123beef
 

@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib/oracle.sh"
 APP=${OTK_BUILD:?}/examples/hello/hello.so
 source "$(dirname "$0")/lib/vdev.sh"
 [[ -x $build/vdev/otakit-vbus ]] || { echo "skipped: otakit-vbus not built (libumockdev-dev)"; exit 77; }
-ldconfig -p | grep libumockdev-preload.so.0 >/dev/null || { echo "skipped: umockdev's preload missing"; exit 77; }
+need_umockdev_preload
 command -v udevadm >/dev/null || { echo "skipped: udevadm (udev) not installed"; exit 77; }
 export HOME=$tmp/home
 mkdir -p "$HOME"

@@ -13,10 +13,7 @@ if [[ ! -x $V || ! -f $APP ]]; then
 	echo "skipped: $V or $APP not built"
 	exit 77
 fi
-if ! ldconfig -p | grep libumockdev-preload.so.0 >/dev/null; then
-	echo "skipped: umockdev's preload library not installed"
-	exit 77
-fi
+need_umockdev_preload
 export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0
 export OTAKIT_CONFIG=$tmp/config.json
 ID=0123456789abcdef01234567

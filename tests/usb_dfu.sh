@@ -13,10 +13,7 @@ source "$(dirname "$0")/lib/vdev.sh"
 for t in dfu-util lsusb; do
 	command -v $t >/dev/null || { echo "skipped: $t not installed"; exit 77; }
 done
-if ! grep -q libumockdev-preload.so.0 < <(ldconfig -p); then
-	echo "skipped: umockdev's preload library not installed"
-	exit 77
-fi
+need_umockdev_preload
 
 # run_on DIR SCRIPT: the device in DIR on a fresh bus, SCRIPT run there.
 run_on() {

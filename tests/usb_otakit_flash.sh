@@ -11,10 +11,7 @@ set -uo pipefail
 cli=${OTK_CLI:?OTK_CLI must name the otakit binary}
 APP=${OTK_BUILD:?}/vdev/otakit-vbus
 source "$(dirname "$0")/lib/vdev.sh"
-if ! grep -q libumockdev-preload.so.0 < <(ldconfig -p); then
-	echo "skipped: umockdev's preload library not installed"
-	exit 77
-fi
+need_umockdev_preload
 shared=${OTK_SHARED:-}
 if [[ -z $shared || ! -d $shared/fixtures/particle/binaries ]]; then
 	echo "skipped: ../shared fixtures absent"

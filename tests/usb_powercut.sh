@@ -8,10 +8,7 @@ set -uo pipefail
 APP=${OTK_BUILD:?}/vdev/otakit-vbus
 source "$(dirname "$0")/lib/vdev.sh"
 command -v dfu-util >/dev/null || { echo "skipped: dfu-util not installed"; exit 77; }
-if ! grep -q libumockdev-preload.so.0 < <(ldconfig -p); then
-	echo "skipped: umockdev's preload library not installed"
-	exit 77
-fi
+need_umockdev_preload
 
 "$V" create dev --platform argon >/dev/null || bad "create"
 # The whole factory system part, its size from its prefix (end - start + CRC).

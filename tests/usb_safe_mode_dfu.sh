@@ -6,7 +6,7 @@ set -uo pipefail
 APP=${OTK_BUILD:?}/vdev/otakit-vbus
 source "$(dirname "$0")/lib/vdev.sh"
 C=$build/cli/otakit
-ldconfig -p | grep libumockdev-preload.so.0 >/dev/null || { echo "skipped: umockdev's preload missing"; exit 77; }
+need_umockdev_preload
 "$V" create g --platform gcc >/dev/null || bad "create"
 timeout 120 "$V" run g --usb --dfu -- bash -c "'$C' usb safe-mode >sm.txt 2>&1; echo \$? >sm.status;
 	sleep 2; '$C' usb list >list.txt 2>&1" >run.txt 2>&1

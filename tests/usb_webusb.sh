@@ -21,10 +21,7 @@ source "$(dirname "$0")/lib/vdev.sh"
 for t in /usr/bin/chromium node npm; do
 	command -v $t >/dev/null || { echo "skipped: $t not installed"; exit 77; }
 done
-if ! grep -q libumockdev-preload.so.0 < <(ldconfig -p); then
-	echo "skipped: umockdev's preload library not installed"
-	exit 77
-fi
+need_umockdev_preload
 poldir=/etc/chromium/policies/managed
 mkdir -p "$poldir" 2>/dev/null
 if [[ ! -w $poldir ]]; then

@@ -6,6 +6,9 @@
 #                            shown when the check fails
 #   expect STATUS RE CMD...  CMD exits with STATUS and RE is in its
 #                            stdout+stderr; the output is shown when not
+#   need_umockdev_preload    skip (77) unless umockdev's preload library,
+#                            which puts programs on the virtual USB bus, is
+#                            installed
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
@@ -30,4 +33,11 @@ expect() {
 		bad "$* -> exit $got (want $want), output:"
 		sed 's/^/     | /' <<<"$out" | head -40
 	fi
+}
+need_umockdev_preload() {
+	# not `ldconfig -p | grep -q`: under pipefail grep's early exit gives
+	# ldconfig a SIGPIPE, and the test would skip at random
+	grep -q libumockdev-preload.so.0 < <(ldconfig -p) && return 0
+	echo "skipped: umockdev's preload library not installed"
+	exit 77
 }
